@@ -1,0 +1,206 @@
+"""Errors of the DAO protocol.
+
+Storage-side failures raised by DAO methods (providers raise nothing else for those)::
+
+    DaoError (RuntimeError)
+    ├── ResourceNotFoundError (LookupError)           .id
+    ├── ResourceAlreadyExistsError                    .id
+    ├── UniqueConstraintViolationError                .fields
+    ├── FindError
+    │   ├── InvalidFindMappingError (ValueError)      .mapping, .key
+    │   ├── NoHitsFoundError (LookupError)            .mapping
+    │   └── MultipleHitsFoundError                    .mapping
+    ├── DbTimeoutError (TimeoutError)
+    ├── DbUnavailableError (ConnectionError)
+    ├── TransactionError
+    └── TransactionsNotSupportedError
+
+Mistakes in how the API is called, raised before any storage is touched::
+
+    DaoUsageError
+    ├── IdFieldError (TypeError)                      .model, .field
+    ├── CreationModelError (TypeError)                .model, .missing, .unexpected
+    ├── IndexFieldError (ValueError)                  .model, .field
+    ├── DaoNameError (ValueError)                     .name
+    └── InvalidIdError (ValueError)                   .id
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "CreationModelError",
+    "DaoError",
+    "DaoNameError",
+    "DaoUsageError",
+    "DbTimeoutError",
+    "DbUnavailableError",
+    "FindError",
+    "IdFieldError",
+    "IndexFieldError",
+    "InvalidFindMappingError",
+    "InvalidIdError",
+    "MultipleHitsFoundError",
+    "NoHitsFoundError",
+    "ResourceAlreadyExistsError",
+    "ResourceNotFoundError",
+    "TransactionError",
+    "TransactionsNotSupportedError",
+    "UniqueConstraintViolationError",
+]
+
+
+class DaoError(RuntimeError):
+    """Base of every storage-side failure raised by a DAO method."""
+
+
+class ResourceNotFoundError(DaoError, LookupError):
+    """No resource with this ID exists in the collection."""
+
+    def __init__(self, *, id_: Any, collection: str | None = None) -> None:
+        self.id = id_
+        self.collection = collection
+        where = f" in collection {collection!r}" if collection else ""
+        super().__init__(
+            f"No resource with ID {id_!r} exists{where}; insert it first or check the ID."
+        )
+
+
+class ResourceAlreadyExistsError(DaoError):
+    """A resource with this ID exists already, so it cannot be inserted."""
+
+    def __init__(self, *, id_: Any, collection: str | None = None) -> None:
+        self.id = id_
+        self.collection = collection
+        where = f" in collection {collection!r}" if collection else ""
+        super().__init__(
+            f"A resource with ID {id_!r} already exists{where};"
+            " use update() or upsert() to change it."
+        )
+
+
+class UniqueConstraintViolationError(DaoError):
+    """The write would give two resources the same values on a unique index."""
+
+    def __init__(self, *, fields: Iterable[str], collection: str | None = None) -> None:
+        self.fields = tuple(fields)
+        self.collection = collection
+        where = f" of collection {collection!r}" if collection else ""
+        super().__init__(
+            f"Another resource already has the same values for the unique index"
+            f" on {', '.join(self.fields)}{where}; change those values and retry."
+        )
+
+
+class FindError(DaoError):
+    """Base of errors raised by find operations."""
+
+
+class InvalidFindMappingError(FindError, ValueError):
+    """A find mapping, sort or key does not fit the DTO model."""
+
+    def __init__(self, *, mapping: Mapping[str, Any] | None, key: str, reason: str) -> None:
+        self.mapping = mapping
+        self.key = key
+        super().__init__(
+            f"Invalid find key {key!r}: {reason}. Use field names or dotted paths into"
+            " nested models; values are matched by equality, never as query operators."
+        )
+
+
+class NoHitsFoundError(FindError, LookupError):
+    """find_one found no resource matching the mapping."""
+
+    def __init__(self, *, mapping: Mapping[str, Any]) -> None:
+        self.mapping = dict(mapping)
+        super().__init__(
+            f"No resource matches {self.mapping!r}; use find_all() if zero hits are expected."
+        )
+
+
+class MultipleHitsFoundError(FindError):
+    """find_one found more than one resource matching the mapping."""
+
+    def __init__(self, *, mapping: Mapping[str, Any]) -> None:
+        self.mapping = dict(mapping)
+        super().__init__(
+            f"More than one resource matches {self.mapping!r}; narrow the mapping"
+            " or use find_all()."
+        )
+
+
+class DbTimeoutError(DaoError, TimeoutError):
+    """The database did not answer in time; retry later or raise the timeout."""
+
+
+class DbUnavailableError(DaoError, ConnectionError):
+    """The database cannot be reached; check that it runs and the connection settings."""
+
+
+class TransactionError(DaoError):
+    """A transaction could not commit or was used wrongly; its writes were rolled back."""
+
+
+class TransactionsNotSupportedError(DaoError):
+    """The provider or its backend cannot run transactions."""
+
+
+class DaoUsageError(Exception):
+    """Base of errors in how the DAO API is called; fix the calling code."""
+
+
+class IdFieldError(DaoUsageError, TypeError):
+    """The ID field is missing from the DTO model or has an unsupported type."""
+
+    def __init__(self, *, model: type, field: str, reason: str) -> None:
+        self.model = model
+        self.field = field
+        super().__init__(
+            f"ID field {field!r} of {model.__name__}: {reason}."
+            " The ID field must be a required field of type str, int or uuid.UUID."
+        )
+
+
+class CreationModelError(DaoUsageError, TypeError):
+    """The creation model's fields are not the DTO's fields minus the ID field."""
+
+    def __init__(self, *, model: type, missing: Iterable[str], unexpected: Iterable[str]) -> None:
+        self.model = model
+        self.missing = tuple(sorted(missing))
+        self.unexpected = tuple(sorted(unexpected))
+        super().__init__(
+            f"Creation model {model.__name__} must have exactly the DTO's fields minus"
+            f" the ID field; missing: {list(self.missing)}, unexpected: {list(self.unexpected)}."
+        )
+
+
+class IndexFieldError(DaoUsageError, ValueError):
+    """An index names a field that the DTO model does not have."""
+
+    def __init__(self, *, model: type, field: str, reason: str) -> None:
+        self.model = model
+        self.field = field
+        super().__init__(
+            f"Index field {field!r} of {model.__name__}: {reason};"
+            " name fields of the model or dotted paths into nested models."
+        )
+
+
+class DaoNameError(DaoUsageError, ValueError):
+    """The DAO name is not 1-64 letters, digits, '_' or '-'."""
+
+    def __init__(self, *, name: object) -> None:
+        self.name = name
+        super().__init__(
+            f"Invalid DAO name {name!r}: use 1 to 64 characters of letters, digits, '_' or '-'."
+        )
+
+
+class InvalidIdError(DaoUsageError, ValueError):
+    """An ID value does not fit the type of the DTO's ID field."""
+
+    def __init__(self, *, id_: Any, expected: str) -> None:
+        self.id = id_
+        super().__init__(f"Invalid ID {id_!r}: expected a value of type {expected}.")

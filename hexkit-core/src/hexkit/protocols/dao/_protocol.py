@@ -1,0 +1,164 @@
+"""The DAO port: what application cores call to keep pydantic models."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Generic, Protocol, TypeVar, overload
+
+from pydantic import BaseModel
+
+from ._spec import DaoSpec, IdGenerator, Index, build_spec
+
+__all__ = ["Dao", "DaoFactoryProtocol", "DaoSurrogateId", "FindResult"]
+
+Dto = TypeVar("Dto", bound=BaseModel)
+DtoCreation = TypeVar("DtoCreation", bound=BaseModel)
+DtoCreation_contra = TypeVar("DtoCreation_contra", bound=BaseModel, contravariant=True)
+T = TypeVar("T")
+
+
+class FindResult(ABC, Generic[T]):
+    """The hits of ``find_all``: an async iterator that streams them.
+
+    Iterate it once (``async for``) or collect it with :meth:`to_list`.
+    :meth:`total_count` counts every match, ignoring skip and limit.
+    """
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    @abstractmethod
+    async def __anext__(self) -> T:
+        """Return the next hit or raise ``StopAsyncIteration``."""
+
+    async def to_list(self) -> list[T]:
+        """Collect the remaining hits into a list."""
+        return [item async for item in self]
+
+    @abstractmethod
+    async def total_count(self) -> int:
+        """Count all matches of the mapping, ignoring skip and limit."""
+
+    async def aclose(self) -> None:
+        """Release resources held for a result that is not consumed to the end."""
+
+
+class _DaoCommon(Protocol[Dto]):
+    """The methods both DAO flavours share."""
+
+    async def get_by_id(self, id_: Any) -> Dto:
+        """Return the resource with this ID or raise ``ResourceNotFoundError``."""
+        ...
+
+    async def update(self, dto: Dto) -> None:
+        """Replace an existing resource or raise ``ResourceNotFoundError``."""
+        ...
+
+    async def upsert(self, dto: Dto) -> None:
+        """Insert the resource, or replace it if its ID exists."""
+        ...
+
+    async def delete(self, id_: Any) -> None:
+        """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
+        ...
+
+    async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
+        """Return the single match, or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
+        ...
+
+    def find_all(
+        self,
+        *,
+        mapping: Mapping[str, Any],
+        skip: int | None = None,
+        limit: int | None = None,
+        sort: Sequence[str] | None = None,
+    ) -> FindResult[Dto]:
+        """Stream all matches; ``sort`` names fields, a ``-`` prefix sorts descending."""
+        ...
+
+
+class Dao(_DaoCommon[Dto], Protocol[Dto]):
+    """A DAO whose callers choose the IDs."""
+
+    async def insert(self, dto: Dto) -> None:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
+        ...
+
+
+class DaoSurrogateId(_DaoCommon[Dto], Protocol[Dto, DtoCreation_contra]):
+    """A DAO that assigns IDs itself on insert."""
+
+    async def insert(self, dto: DtoCreation_contra) -> Dto:
+        """Insert a new resource with a fresh ID and return it."""
+        ...
+
+
+class DaoFactoryProtocol(ABC):
+    """Builds DAOs and runs transactions across them.
+
+    :meth:`get_dao` validates its arguments before touching storage and hands
+    providers a :class:`DaoSpec` through :meth:`_get_dao`.
+    """
+
+    @overload
+    async def get_dao(
+        self,
+        *,
+        name: str,
+        dto_model: type[Dto],
+        id_field: str,
+        indexes: Sequence[Index] | None = None,
+    ) -> Dao[Dto]: ...
+
+    @overload
+    async def get_dao(
+        self,
+        *,
+        name: str,
+        dto_model: type[Dto],
+        id_field: str,
+        indexes: Sequence[Index] | None = None,
+        dto_creation_model: type[DtoCreation],
+        id_generator: IdGenerator | None = None,
+    ) -> DaoSurrogateId[Dto, DtoCreation]: ...
+
+    async def get_dao(
+        self,
+        *,
+        name: str,
+        dto_model: type[Dto],
+        id_field: str,
+        indexes: Sequence[Index] | None = None,
+        dto_creation_model: type[DtoCreation] | None = None,
+        id_generator: IdGenerator | None = None,
+    ) -> Dao[Dto] | DaoSurrogateId[Dto, DtoCreation]:
+        """Return a DAO for the collection ``name`` holding ``dto_model`` resources.
+
+        With ``dto_creation_model`` the DAO assigns IDs on insert (a random UUID4 by
+        default, or ``id_generator()``, sync or async). Indexes are created idempotently.
+        """
+        spec = build_spec(
+            name=name,
+            dto_model=dto_model,
+            id_field=id_field,
+            indexes=indexes,
+            dto_creation_model=dto_creation_model,
+            id_generator=id_generator,
+        )
+        dao: Dao[Dto] | DaoSurrogateId[Dto, DtoCreation] = await self._get_dao(spec)
+        return dao
+
+    @abstractmethod
+    async def _get_dao(self, spec: DaoSpec[Any]) -> Any:
+        """Build the DAO for a validated spec; surrogate-ID when it has a creation model."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """Group DAO operations awaited in this task inside the block into one transaction.
+
+        They commit together on normal exit and roll back together on an exception.
+        Providers that cannot do this raise ``TransactionsNotSupportedError`` on entry.
+        """

@@ -1,0 +1,260 @@
+"""What a provider needs to know to build a DAO, validated before any storage is touched."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ._errors import (
+    CreationModelError,
+    DaoNameError,
+    IdFieldError,
+    IndexFieldError,
+    InvalidFindMappingError,
+    InvalidIdError,
+)
+from ._paths import resolve_path
+
+__all__ = ["DaoSpec", "FindQuery", "IdGenerator", "IdType", "Index", "build_spec"]
+
+Dto = TypeVar("Dto", bound=BaseModel)
+IdType = Literal["str", "int", "uuid"]
+IdGenerator = Callable[[], Any] | Callable[[], Awaitable[Any]]
+
+_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ID_TYPES: dict[Any, IdType] = {str: "str", int: "int", uuid.UUID: "uuid"}
+
+
+class Index:
+    """An index over one or more fields (names or dotted paths into nested models)."""
+
+    __slots__ = ("fields", "unique")
+
+    def __init__(self, *fields: str, unique: bool = False) -> None:
+        if not fields:
+            raise ValueError("Index() needs at least one field name.")
+        if len(set(fields)) != len(fields):
+            raise ValueError(f"Index fields must be distinct, got {list(fields)}.")
+        self.fields: tuple[str, ...] = tuple(fields)
+        self.unique: bool = unique
+
+    def __repr__(self) -> str:
+        args = ", ".join(repr(name) for name in self.fields)
+        return f"Index({args}, unique={self.unique})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Index):
+            return NotImplemented
+        return (self.fields, self.unique) == (other.fields, other.unique)
+
+    def __hash__(self) -> int:
+        return hash((self.fields, self.unique))
+
+
+@dataclass(frozen=True)
+class FindQuery:
+    """A validated find: equality conditions, paging and sort order.
+
+    ``conditions`` holds ``(path, value)`` pairs whose values were validated against
+    the field's type, so they compare equal to what ``insert`` stored.
+    ``sort`` holds ``(path, descending)`` pairs.
+    """
+
+    conditions: tuple[tuple[str, Any], ...]
+    skip: int = 0
+    limit: int | None = None
+    sort: tuple[tuple[str, bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class DaoSpec(Generic[Dto]):
+    """A validated DAO request: providers build their DAO from this."""
+
+    name: str
+    dto_model: type[Dto]
+    id_field: str
+    id_type: IdType
+    indexes: tuple[Index, ...] = ()
+    dto_creation_model: type[BaseModel] | None = None
+    id_generator: IdGenerator | None = None
+    _adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def annotation_of(self, path: str) -> Any:
+        """Return the annotation that ``path`` names, or raise ``KeyError``."""
+        return resolve_path(self.dto_model, path)
+
+    def _adapter(self, path: str) -> TypeAdapter[Any]:
+        adapter = self._adapters.get(path)
+        if adapter is None:
+            adapter = TypeAdapter(self.annotation_of(path))
+            self._adapters[path] = adapter
+        return adapter
+
+    def validate_id(self, id_: Any) -> Any:
+        """Return ``id_`` as the ID field's type, or raise ``InvalidIdError``."""
+        try:
+            return self._adapter(self.id_field).validate_python(id_, strict=False)
+        except ValidationError:
+            raise InvalidIdError(id_=id_, expected=self.id_type) from None
+
+    async def new_id(self) -> Any:
+        """Make an ID for a surrogate-ID insert."""
+        if self.id_generator is not None:
+            value = self.id_generator()
+            if inspect.isawaitable(value):
+                value = await value
+            return self.validate_id(value)
+        new = uuid.uuid4()
+        return new if self.id_type == "uuid" else str(new)
+
+    def find_query(
+        self,
+        mapping: Mapping[str, Any],
+        *,
+        skip: int | None = None,
+        limit: int | None = None,
+        sort: Sequence[str] | None = None,
+    ) -> FindQuery:
+        """Validate a find request; raise before any storage is touched."""
+        if not isinstance(mapping, Mapping):
+            raise TypeError(f"The find mapping must be a mapping, got {mapping!r}.")
+        for label, number in (("skip", skip), ("limit", limit)):
+            if number is not None and (
+                not isinstance(number, int) or isinstance(number, bool) or number < 0
+            ):
+                raise ValueError(f"{label} must be a non-negative integer or None, got {number!r}.")
+        conditions = tuple(
+            (key, self._validate_value(mapping, key, value)) for key, value in mapping.items()
+        )
+        return FindQuery(
+            conditions=conditions,
+            skip=skip or 0,
+            limit=limit,
+            sort=self._validate_sort(sort),
+        )
+
+    def _validate_value(self, mapping: Mapping[str, Any], key: Any, value: Any) -> Any:
+        if not isinstance(key, str):
+            raise InvalidFindMappingError(
+                mapping=mapping, key=repr(key), reason="keys must be strings"
+            )
+        if key.startswith("$") or "$" in key:
+            raise InvalidFindMappingError(
+                mapping=mapping, key=key, reason="'$' marks query operators, which are not allowed"
+            )
+        try:
+            adapter = self._adapter(key)
+        except KeyError as error:
+            raise InvalidFindMappingError(mapping=mapping, key=key, reason=error.args[0]) from None
+        try:
+            return adapter.validate_python(value, strict=False)
+        except ValidationError as error:
+            reason = f"value {value!r} does not fit the field ({error.errors()[0]['msg']})"
+            raise InvalidFindMappingError(mapping=mapping, key=key, reason=reason) from None
+
+    def _validate_sort(self, sort: Sequence[str] | None) -> tuple[tuple[str, bool], ...]:
+        if sort is None:
+            return ()
+        if isinstance(sort, str) or not isinstance(sort, Sequence):
+            raise TypeError(f"sort must be a list of field names, got {sort!r}.")
+        result: list[tuple[str, bool]] = []
+        for item in sort:
+            if not isinstance(item, str):
+                raise InvalidFindMappingError(
+                    mapping=None, key=repr(item), reason="sort keys must be strings"
+                )
+            descending = item.startswith("-")
+            path = item[1:] if descending else item
+            try:
+                self.annotation_of(path)
+            except KeyError as error:
+                raise InvalidFindMappingError(
+                    mapping=None, key=item, reason=f"cannot sort by it: {error.args[0]}"
+                ) from None
+            if any(path == seen for seen, _ in result):
+                raise InvalidFindMappingError(mapping=None, key=item, reason="sorted by twice")
+            result.append((path, descending))
+        return tuple(result)
+
+
+def build_spec(
+    *,
+    name: str,
+    dto_model: type[Dto],
+    id_field: str,
+    indexes: Sequence[Index] | None = None,
+    dto_creation_model: type[BaseModel] | None = None,
+    id_generator: IdGenerator | None = None,
+) -> DaoSpec[Dto]:
+    """Validate ``get_dao`` arguments and return the spec a provider builds from."""
+    if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
+        raise DaoNameError(name=name)
+    if not (isinstance(dto_model, type) and issubclass(dto_model, BaseModel)):
+        raise TypeError(f"dto_model must be a pydantic model class, got {dto_model!r}.")
+    id_type = _id_type(dto_model, id_field)
+    if dto_creation_model is not None:
+        _check_creation_model(dto_model, id_field, dto_creation_model)
+    elif id_generator is not None:
+        raise TypeError("id_generator is only used together with dto_creation_model.")
+    if dto_creation_model is not None and id_type == "int" and id_generator is None:
+        raise IdFieldError(
+            model=dto_model,
+            field=id_field,
+            reason="integer IDs cannot be generated by default; pass id_generator=",
+        )
+    checked_indexes = tuple(_check_index(dto_model, index) for index in indexes or ())
+    return DaoSpec(
+        name=name,
+        dto_model=dto_model,
+        id_field=id_field,
+        id_type=id_type,
+        indexes=checked_indexes,
+        dto_creation_model=dto_creation_model,
+        id_generator=id_generator,
+    )
+
+
+def _id_type(dto_model: type[BaseModel], id_field: str) -> IdType:
+    field_info = dto_model.model_fields.get(id_field)
+    if field_info is None:
+        raise IdFieldError(model=dto_model, field=id_field, reason="the model has no such field")
+    id_type = _ID_TYPES.get(field_info.annotation)
+    if id_type is None:
+        raise IdFieldError(
+            model=dto_model,
+            field=id_field,
+            reason=f"its type {field_info.annotation!r} is not supported",
+        )
+    return id_type
+
+
+def _check_creation_model(
+    dto_model: type[BaseModel], id_field: str, creation_model: type[BaseModel]
+) -> None:
+    if not (isinstance(creation_model, type) and issubclass(creation_model, BaseModel)):
+        raise TypeError(
+            f"dto_creation_model must be a pydantic model class, got {creation_model!r}."
+        )
+    expected = set(dto_model.model_fields) - {id_field}
+    actual = set(creation_model.model_fields)
+    if actual != expected:
+        raise CreationModelError(
+            model=creation_model, missing=expected - actual, unexpected=actual - expected
+        )
+
+
+def _check_index(dto_model: type[BaseModel], index: Index) -> Index:
+    if not isinstance(index, Index):
+        raise TypeError(f"indexes must hold Index objects, got {index!r}.")
+    for path in index.fields:
+        try:
+            resolve_path(dto_model, path)
+        except KeyError as error:
+            raise IndexFieldError(model=dto_model, field=path, reason=error.args[0]) from None
+    return index

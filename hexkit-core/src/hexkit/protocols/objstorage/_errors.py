@@ -1,0 +1,209 @@
+"""Errors of the object storage protocol, as a tree.
+
+::
+
+    ObjectStorageError (RuntimeError)
+    ├── BucketError                                       .bucket_id
+    │   ├── BucketNotFoundError (LookupError)
+    │   ├── BucketAlreadyExistsError
+    │   ├── BucketNotEmptyError
+    │   └── BucketIdValidationError (ValueError)
+    ├── ObjectError                                       .bucket_id, .object_id
+    │   ├── ObjectNotFoundError (LookupError)
+    │   ├── ObjectAlreadyExistsError
+    │   └── ObjectIdValidationError (ValueError)
+    ├── MultiPartUploadError                              .upload_id, .bucket_id, .object_id
+    │   ├── MultiPartUploadNotFoundError (LookupError)
+    │   ├── MultiPartUploadAlreadyExistsError
+    │   ├── MultiPartUploadConfirmError
+    │   └── MultiPartUploadAbortError
+    ├── StorageUnavailableError (ConnectionError)
+    └── StorageTimeoutError (TimeoutError)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BucketAlreadyExistsError",
+    "BucketError",
+    "BucketIdValidationError",
+    "BucketNotEmptyError",
+    "BucketNotFoundError",
+    "MultiPartUploadAbortError",
+    "MultiPartUploadAlreadyExistsError",
+    "MultiPartUploadConfirmError",
+    "MultiPartUploadError",
+    "MultiPartUploadNotFoundError",
+    "ObjectAlreadyExistsError",
+    "ObjectError",
+    "ObjectIdValidationError",
+    "ObjectNotFoundError",
+    "ObjectStorageError",
+    "StorageTimeoutError",
+    "StorageUnavailableError",
+]
+
+
+class ObjectStorageError(RuntimeError):
+    """Base of every error raised by an object storage."""
+
+
+class BucketError(ObjectStorageError):
+    """Base of errors about one bucket."""
+
+    def __init__(self, bucket_id: str, message: str) -> None:
+        self.bucket_id = bucket_id
+        super().__init__(message)
+
+
+class BucketNotFoundError(BucketError, LookupError):
+    """The bucket does not exist."""
+
+    def __init__(self, bucket_id: str) -> None:
+        super().__init__(bucket_id, f"Bucket {bucket_id!r} does not exist; create it first.")
+
+
+class BucketAlreadyExistsError(BucketError):
+    """The bucket exists already."""
+
+    def __init__(self, bucket_id: str) -> None:
+        super().__init__(
+            bucket_id, f"Bucket {bucket_id!r} already exists; use it or pick another ID."
+        )
+
+
+class BucketNotEmptyError(BucketError):
+    """The bucket still holds objects."""
+
+    def __init__(self, bucket_id: str) -> None:
+        super().__init__(
+            bucket_id,
+            f"Bucket {bucket_id!r} is not empty; delete its objects first"
+            " or pass delete_content=True.",
+        )
+
+
+class BucketIdValidationError(BucketError, ValueError):
+    """The bucket ID breaks S3's bucket naming rules."""
+
+    def __init__(self, bucket_id: str, reason: str) -> None:
+        super().__init__(
+            bucket_id,
+            f"Invalid bucket ID {bucket_id!r}: {reason}. Use 3-63 lowercase letters, digits,"
+            " '-' and '.', starting and ending with a letter or digit.",
+        )
+
+
+class ObjectError(ObjectStorageError):
+    """Base of errors about one object."""
+
+    def __init__(self, bucket_id: str, object_id: str, message: str) -> None:
+        self.bucket_id = bucket_id
+        self.object_id = object_id
+        super().__init__(message)
+
+
+class ObjectNotFoundError(ObjectError, LookupError):
+    """The object does not exist in the bucket."""
+
+    def __init__(self, bucket_id: str, object_id: str) -> None:
+        super().__init__(
+            bucket_id,
+            object_id,
+            f"Object {object_id!r} does not exist in bucket {bucket_id!r}; upload it first.",
+        )
+
+
+class ObjectAlreadyExistsError(ObjectError):
+    """An object with this ID exists in the bucket already."""
+
+    def __init__(self, bucket_id: str, object_id: str) -> None:
+        super().__init__(
+            bucket_id,
+            object_id,
+            f"Object {object_id!r} already exists in bucket {bucket_id!r};"
+            " delete it first or use another object ID.",
+        )
+
+
+class ObjectIdValidationError(ObjectError, ValueError):
+    """The object ID breaks the protocol's object naming rules."""
+
+    def __init__(self, object_id: str, reason: str, bucket_id: str = "") -> None:
+        super().__init__(
+            bucket_id,
+            object_id,
+            f"Invalid object ID {object_id!r}: {reason}. Use 1-1024 characters of letters,"
+            " digits, '-', '_', '.' and '/', without empty, '.' or '..' path segments.",
+        )
+
+
+class MultiPartUploadError(ObjectStorageError):
+    """Base of errors about one multipart upload."""
+
+    def __init__(self, upload_id: str | None, bucket_id: str, object_id: str, message: str) -> None:
+        self.upload_id = upload_id
+        self.bucket_id = bucket_id
+        self.object_id = object_id
+        super().__init__(message)
+
+
+class MultiPartUploadNotFoundError(MultiPartUploadError, LookupError):
+    """No such multipart upload is active."""
+
+    def __init__(self, upload_id: str, bucket_id: str, object_id: str) -> None:
+        super().__init__(
+            upload_id,
+            bucket_id,
+            object_id,
+            f"No active multipart upload {upload_id!r} for object {object_id!r} in bucket"
+            f" {bucket_id!r}; it was never started, or was completed or aborted.",
+        )
+
+
+class MultiPartUploadAlreadyExistsError(MultiPartUploadError):
+    """A multipart upload for this object is active already."""
+
+    def __init__(self, bucket_id: str, object_id: str) -> None:
+        super().__init__(
+            None,
+            bucket_id,
+            object_id,
+            f"A multipart upload for object {object_id!r} in bucket {bucket_id!r} is"
+            " already active; complete or abort it first.",
+        )
+
+
+class MultiPartUploadConfirmError(MultiPartUploadError):
+    """The uploaded parts do not make a valid object; the upload stays open."""
+
+    def __init__(self, upload_id: str, bucket_id: str, object_id: str, reason: str) -> None:
+        super().__init__(
+            upload_id,
+            bucket_id,
+            object_id,
+            f"Cannot complete multipart upload {upload_id!r} of object {object_id!r}"
+            f" in bucket {bucket_id!r}: {reason}. Upload the missing or wrong parts,"
+            " or abort the upload.",
+        )
+
+
+class MultiPartUploadAbortError(MultiPartUploadError):
+    """The multipart upload could not be aborted."""
+
+    def __init__(self, upload_id: str, bucket_id: str, object_id: str, reason: str) -> None:
+        super().__init__(
+            upload_id,
+            bucket_id,
+            object_id,
+            f"Could not abort multipart upload {upload_id!r} of object {object_id!r} in"
+            f" bucket {bucket_id!r}: {reason}. Retry the abort.",
+        )
+
+
+class StorageUnavailableError(ObjectStorageError, ConnectionError):
+    """The storage cannot be reached; check that it runs and the endpoint settings."""
+
+
+class StorageTimeoutError(ObjectStorageError, TimeoutError):
+    """The storage did not answer in time; retry later or raise the timeout."""

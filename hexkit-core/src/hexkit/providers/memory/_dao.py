@@ -1,0 +1,242 @@
+"""The memory DAO provider: full DAO protocol semantics in a dict, for tests and demos."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hexkit.protocols.dao import (
+    DaoFactoryProtocol,
+    DaoSpec,
+    FindQuery,
+    FindResult,
+    MultipleHitsFoundError,
+    NoHitsFoundError,
+    ResourceAlreadyExistsError,
+    ResourceNotFoundError,
+    TransactionError,
+)
+
+from ._state import DELETED, Collection, Transaction, check_unique, field_value, freeze
+
+__all__ = ["MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory"]
+
+Dto = TypeVar("Dto", bound=BaseModel)
+
+
+class MemoryDaoConfig(BaseSettings):
+    """The memory DAO provider needs no settings."""
+
+    model_config = SettingsConfigDict(env_prefix="HEXKIT_MEMORY_")
+
+
+class _MemoryFindResult(FindResult[Dto]):
+    """Hits taken from a snapshot made on first iteration, copied out one by one."""
+
+    def __init__(self, dao: MemoryDao[Dto], query: FindQuery) -> None:
+        self._dao = dao
+        self._query = query
+        self._hits: Iterator[BaseModel] | None = None
+
+    async def __anext__(self) -> Dto:
+        if self._hits is None:
+            matches = self._dao._matches(self._query)
+            end = None if self._query.limit is None else self._query.skip + self._query.limit
+            self._hits = iter(matches[self._query.skip : end])
+        try:
+            return self._dao._copy_out(next(self._hits))
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def total_count(self) -> int:
+        return len(self._dao._matches(self._query))
+
+
+def _sort_key(path: str) -> Any:
+    def key(dto: BaseModel) -> tuple[int, Any]:
+        value = field_value(dto, path)
+        return (0, 0) if value is None else (1, value)
+
+    return key
+
+
+class MemoryDao(Generic[Dto]):
+    """A DAO over one in-memory collection; callers choose the IDs."""
+
+    def __init__(self, factory: MemoryDaoFactory, spec: DaoSpec[Dto]) -> None:
+        self._factory = factory
+        self._spec = spec
+        self._collection = factory._collections[spec.name]
+
+    # --- helpers ---------------------------------------------------------------
+
+    def _copy_out(self, stored: BaseModel) -> Dto:
+        return stored.model_copy(deep=True)  # type: ignore[return-value]
+
+    def _check_dto(self, dto: Any) -> Dto:
+        if not isinstance(dto, self._spec.dto_model):
+            raise TypeError(
+                f"Expected a {self._spec.dto_model.__name__} instance, got {type(dto).__name__}."
+            )
+        return dto
+
+    def _read(self, id_: Any) -> BaseModel | None:
+        transaction = self._factory._transaction.get()
+        if transaction is None:
+            return self._collection.docs.get(id_)
+        return transaction.read(self._collection, id_)
+
+    def _items(self) -> list[tuple[Any, BaseModel]]:
+        transaction = self._factory._transaction.get()
+        if transaction is None:
+            return list(self._collection.docs.items())
+        return list(transaction.items(self._collection))
+
+    def _write(self, id_: Any, dto: Any) -> None:
+        if dto is not DELETED:
+            for fields in self._collection.unique_indexes:
+                check_unique(self._spec.name, [(id_, dto)], fields, self._items())
+        transaction = self._factory._transaction.get()
+        if transaction is not None:
+            transaction.write(self._collection, id_, dto)
+        elif dto is DELETED:
+            self._collection.remove(id_)
+        else:
+            self._collection.write(id_, dto)
+
+    def _matches(self, query: FindQuery) -> list[BaseModel]:
+        wanted = [(path, freeze(value)) for path, value in query.conditions]
+        hits = [
+            dto
+            for _, dto in self._items()
+            if all(freeze(field_value(dto, path)) == value for path, value in wanted)
+        ]
+        for path, descending in reversed(query.sort):
+            hits.sort(key=_sort_key(path), reverse=descending)
+        return hits
+
+    # --- the DAO protocol --------------------------------------------------------
+
+    async def get_by_id(self, id_: Any) -> Dto:
+        """Return the resource with this ID or raise ``ResourceNotFoundError``."""
+        key = self._spec.validate_id(id_)
+        stored = self._read(key)
+        if stored is None:
+            raise ResourceNotFoundError(id_=key, collection=self._spec.name)
+        return self._copy_out(stored)
+
+    async def insert(self, dto: Dto) -> None:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
+        self._insert(self._check_dto(dto))
+
+    def _insert(self, dto: BaseModel) -> None:
+        key = getattr(dto, self._spec.id_field)
+        if self._read(key) is not None:
+            raise ResourceAlreadyExistsError(id_=key, collection=self._spec.name)
+        self._write(key, dto.model_copy(deep=True))
+
+    async def update(self, dto: Dto) -> None:
+        """Replace an existing resource or raise ``ResourceNotFoundError``."""
+        key = getattr(self._check_dto(dto), self._spec.id_field)
+        if self._read(key) is None:
+            raise ResourceNotFoundError(id_=key, collection=self._spec.name)
+        self._write(key, dto.model_copy(deep=True))
+
+    async def upsert(self, dto: Dto) -> None:
+        """Insert the resource, or replace it if its ID exists."""
+        key = getattr(self._check_dto(dto), self._spec.id_field)
+        self._write(key, dto.model_copy(deep=True))
+
+    async def delete(self, id_: Any) -> None:
+        """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
+        key = self._spec.validate_id(id_)
+        if self._read(key) is None:
+            raise ResourceNotFoundError(id_=key, collection=self._spec.name)
+        self._write(key, DELETED)
+
+    async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
+        """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
+        hits = self._matches(self._spec.find_query(mapping, limit=2))
+        if not hits:
+            raise NoHitsFoundError(mapping=mapping)
+        if len(hits) > 1:
+            raise MultipleHitsFoundError(mapping=mapping)
+        return self._copy_out(hits[0])
+
+    def find_all(
+        self,
+        *,
+        mapping: Mapping[str, Any],
+        skip: int | None = None,
+        limit: int | None = None,
+        sort: Sequence[str] | None = None,
+    ) -> FindResult[Dto]:
+        """Return the matches; ``sort`` names fields, ``-`` for descending."""
+        query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
+        return _MemoryFindResult(self, query)
+
+
+class MemoryDaoSurrogateId(MemoryDao[Dto]):
+    """A memory DAO that assigns IDs on insert."""
+
+    async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
+        """Insert a new resource with a fresh ID and return it."""
+        creation_model = self._spec.dto_creation_model
+        assert creation_model is not None  # noqa: S101 - guaranteed by the factory
+        if not isinstance(dto, creation_model):
+            raise TypeError(
+                f"Expected a {creation_model.__name__} instance, got {type(dto).__name__}."
+            )
+        values = {name: getattr(dto, name) for name in creation_model.model_fields}
+        values[self._spec.id_field] = await self._spec.new_id()
+        full = self._spec.dto_model.model_validate(values, by_name=True)
+        self._insert(full)
+        return self._copy_out(full)
+
+
+class MemoryDaoFactory(DaoFactoryProtocol):
+    """DAOs over dicts owned by this factory; no state is shared between factories."""
+
+    config_model: ClassVar[type[BaseSettings]] = MemoryDaoConfig
+
+    def __init__(self, config: MemoryDaoConfig | None = None) -> None:
+        self._config = config or MemoryDaoConfig()
+        self._collections: dict[str, Collection] = {}
+        self._transaction: ContextVar[Transaction | None] = ContextVar(
+            f"hexkit-memory-transaction-{id(self)}", default=None
+        )
+
+    @classmethod
+    @asynccontextmanager
+    async def construct(cls, *, config: MemoryDaoConfig) -> AsyncIterator[MemoryDaoFactory]:
+        """Yield a fresh, empty factory."""
+        yield cls(config)
+
+    async def _get_dao(self, spec: DaoSpec[Any]) -> MemoryDao[Any]:
+        collection = self._collections.setdefault(spec.name, Collection(spec.name))
+        for index in spec.indexes:
+            collection.add_index(index)
+        if spec.dto_creation_model is not None:
+            return MemoryDaoSurrogateId(self, spec)
+        return MemoryDao(self, spec)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Hold this task's writes and apply them together on normal exit."""
+        if self._transaction.get() is not None:
+            raise TransactionError(
+                "A transaction is already active in this task; nested transactions are"
+                " not supported, so run the inner operations in the outer block."
+            )
+        transaction = Transaction()
+        token = self._transaction.set(transaction)
+        try:
+            yield
+        finally:
+            self._transaction.reset(token)
+        transaction.commit(self._collections)

@@ -1,0 +1,97 @@
+"""Find providers by kind and name among installed plugins.
+
+Plugins announce providers through the pluggy hook ``hexkit_providers`` and are found
+through entry points of group ``hexkit``; applications resolve them by name::
+
+    async with open_provider("dao", "mongodb", config={...}) as dao_factory:
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from pydantic_settings import BaseSettings
+
+from ._errors import (
+    ProviderConfigError,
+    ProviderConflictError,
+    ProviderLoadError,
+    ProviderNotFoundError,
+    RegistryError,
+)
+from ._hooks import ProviderKind, ProviderSpec, hookimpl, hookspec
+from ._info import BrokenPlugin, ProviderClass, ProviderInfo
+from ._open import open_provider_from
+from ._registry import AUTOLOAD_ENV, Registry
+
+__all__ = [
+    "AUTOLOAD_ENV",
+    "BrokenPlugin",
+    "ProviderClass",
+    "ProviderConfigError",
+    "ProviderConflictError",
+    "ProviderInfo",
+    "ProviderKind",
+    "ProviderLoadError",
+    "ProviderNotFoundError",
+    "ProviderSpec",
+    "Registry",
+    "RegistryError",
+    "default_registry",
+    "get_provider",
+    "hookimpl",
+    "hookspec",
+    "list_broken_plugins",
+    "list_providers",
+    "open_provider",
+    "register_plugin",
+]
+
+_default: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """Return the process-wide registry, creating it on first use."""
+    global _default  # noqa: PLW0603 - one lazily built registry per process
+    if _default is None:
+        _default = Registry()
+    return _default
+
+
+def list_providers(kind: ProviderKind | None = None) -> list[ProviderInfo]:
+    """Return the installed providers, optionally of one kind."""
+    return default_registry().list_providers(kind)
+
+
+def list_broken_plugins() -> list[BrokenPlugin]:
+    """Return plugins that failed to load, with the reason."""
+    return default_registry().list_broken_plugins()
+
+
+def get_provider(kind: ProviderKind, name: str) -> ProviderInfo:
+    """Return the provider of this kind and name, or raise ``ProviderNotFoundError``."""
+    return default_registry().get_provider(kind, name)
+
+
+def register_plugin(
+    plugin: object, *, distribution: str | None = None, version: str | None = None
+) -> None:
+    """Register an in-code plugin with the process-wide registry."""
+    default_registry().register_plugin(plugin, distribution=distribution, version=version)
+
+
+def open_provider(
+    kind: ProviderKind,
+    name: str,
+    *,
+    config: BaseSettings | Mapping[str, Any] | None = None,
+) -> AbstractAsyncContextManager[Any]:
+    """Construct the named provider as an async context manager.
+
+    ``config`` is ``None`` (read from the environment), a mapping validated into the
+    provider's ``config_model``, or an instance of it.
+    """
+    return open_provider_from(default_registry(), kind, name, config=config)

@@ -1,0 +1,56 @@
+"""Construct a provider by kind and name from a config."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
+from ._errors import ProviderConfigError
+from ._hooks import ProviderKind
+from ._info import ProviderInfo
+from ._registry import Registry
+
+__all__ = ["build_config", "open_provider_from"]
+
+
+def build_config(
+    info: ProviderInfo,
+    config_model: type[BaseSettings],
+    config: BaseSettings | Mapping[str, Any] | None,
+) -> BaseSettings:
+    """Turn ``None`` (environment), a mapping or a config instance into the provider's config."""
+    if isinstance(config, config_model):
+        return config
+    if config is not None and not isinstance(config, Mapping):
+        raise TypeError(
+            f"config for the {info.kind} provider {info.name!r} must be None, a mapping or a"
+            f" {config_model.__name__}, got {type(config).__name__}."
+        )
+    try:
+        return config_model() if config is None else config_model.model_validate(dict(config))
+    except ValidationError as error:
+        problems = [
+            (".".join(str(part) for part in item["loc"]) or "<root>", item["msg"])
+            for item in error.errors(include_input=False, include_url=False)
+        ]
+        raise ProviderConfigError(kind=info.kind, name=info.name, problems=problems) from None
+
+
+@asynccontextmanager
+async def open_provider_from(
+    registry: Registry,
+    kind: ProviderKind,
+    name: str,
+    *,
+    config: BaseSettings | Mapping[str, Any] | None = None,
+) -> AsyncIterator[Any]:
+    """Resolve, configure and construct a provider; release it on exit."""
+    info = registry.get_provider(kind, name)
+    provider_class = info.load()
+    settings = build_config(info, provider_class.config_model, config)
+    async with provider_class.construct(config=settings) as provider:
+        yield provider
