@@ -1,0 +1,245 @@
+"""Server-side work that spans many requests: streaming uploads and multipart copies.
+
+Both start a multipart upload, run a bounded number of part requests at once, and abort
+the upload when anything fails (an error, or the caller's cancellation), so that no
+half-finished upload stays behind to be billed and to block ``init_multipart_upload``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import math
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
+
+from hexkit.protocols.objstorage import MAX_PART_NUMBER
+from hexkit.protocols.objstorage._protocol import Data
+
+from ._client import Runner
+from ._config import S3Config
+
+__all__ = ["multipart_copy", "put_stream"]
+
+log = logging.getLogger(__name__)
+
+
+async def _chunks(data: Data, size: int) -> AsyncIterator[bytes]:
+    """Yield ``data`` as chunks: slices of bytes, or the caller's own chunks."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        view = memoryview(data)
+        for start in range(0, len(view), size):
+            yield bytes(view[start : start + size])
+        return
+    source: AsyncIterable[Any] = data
+    async for chunk in source:
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise TypeError(f"put_object's data must yield bytes, got {type(chunk)!r}.")
+        yield bytes(chunk)
+
+
+class _Parts:
+    """Runs part requests, at most ``limit`` at once, and remembers the first failure."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._tasks: list[asyncio.Task[dict[str, Any]]] = []
+
+    async def start(self, request: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+        """Wait for a free slot, raise a failure seen so far, then start ``request``."""
+        await self._slots.acquire()
+        self.raise_failure()
+        task = asyncio.create_task(request())
+        task.add_done_callback(lambda _: self._slots.release())
+        self._tasks.append(task)
+
+    def raise_failure(self) -> None:
+        """Raise the error of the first part request that failed, if any did."""
+        for task in self._tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    async def results(self) -> list[dict[str, Any]]:
+        """Wait for every part request; return ``{PartNumber, ETag}`` items in order."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.raise_failure()
+        return sorted((task.result() for task in self._tasks), key=lambda p: p["PartNumber"])
+
+    async def settle(self) -> None:
+        """Let running requests finish before an abort.
+
+        A thread in flight cannot be cancelled, and a part that lands after the abort
+        would leave parts behind on some servers.
+        """
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _abort_after(
+    runner: Runner, parts: _Parts, bucket_id: str, object_id: str, upload_id: str
+) -> None:
+    await parts.settle()
+    await runner.call("abort_multipart_upload", Bucket=bucket_id, Key=object_id, UploadId=upload_id)
+
+
+async def _finish_or_abort(
+    runner: Runner,
+    parts: _Parts,
+    work: Awaitable[None],
+    *,
+    bucket_id: str,
+    object_id: str,
+    upload_id: str,
+    abort: bool,
+) -> None:
+    """Await ``work``; on any failure (cancellation too) abort the upload, then re-raise."""
+    try:
+        await work
+        done = await parts.results()
+        await runner.call(
+            "complete_multipart_upload",
+            Bucket=bucket_id,
+            Key=object_id,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": done},
+        )
+    except BaseException as error:
+        if not abort:
+            raise
+        cleanup = asyncio.ensure_future(
+            _abort_after(runner, parts, bucket_id, object_id, upload_id)
+        )
+        try:
+            # Shielded: a second cancellation must not interrupt the abort.
+            await asyncio.shield(cleanup)
+        except Exception as abort_error:  # noqa: BLE001 - the original error matters more
+            log.warning("Could not abort multipart upload %s: %s", upload_id, abort_error)
+            error.add_note(
+                f"The multipart upload {upload_id!r} could not be aborted ({abort_error});"
+                " abort it with abort_multipart_upload."
+            )
+        raise
+
+
+async def put_stream(
+    runner: Runner,
+    config: S3Config,
+    bucket_id: str,
+    object_id: str,
+    data: Data,
+    content_type: str | None,
+) -> None:
+    """Upload ``data`` with one PUT below the threshold, else as a concurrent multipart upload.
+
+    At most ``s3_multipart_concurrency`` parts are in flight and one more is being
+    filled, so memory stays near (concurrency + 2) x chunk size whatever the object's size.
+    """
+    extra = {} if content_type is None else {"ContentType": content_type}
+    chunk_size = config.s3_multipart_chunk_size
+    chunks = _chunks(data, min(chunk_size, 1024 * 1024))
+    buffer = bytearray()
+    exhausted = False
+
+    async def fill(limit: int) -> None:
+        nonlocal exhausted
+        while len(buffer) < limit and not exhausted:
+            try:
+                buffer.extend(await anext(chunks))
+            except StopAsyncIteration:
+                exhausted = True
+
+    await fill(config.s3_multipart_threshold)
+    if exhausted and len(buffer) < config.s3_multipart_threshold:
+        await runner.call(
+            "put_object", Bucket=bucket_id, Key=object_id, Body=bytes(buffer), **extra
+        )
+        return
+
+    created = await runner.call("create_multipart_upload", Bucket=bucket_id, Key=object_id, **extra)
+    upload_id: str = created["UploadId"]
+    parts = _Parts(config.s3_multipart_concurrency)
+
+    async def upload(number: int, body: bytes) -> dict[str, Any]:
+        answer = await runner.call(
+            "upload_part",
+            Bucket=bucket_id,
+            Key=object_id,
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=body,
+        )
+        return {"PartNumber": number, "ETag": answer["ETag"]}
+
+    async def produce() -> None:
+        number = 0
+        while True:
+            await fill(chunk_size)
+            if not buffer:
+                return
+            number += 1
+            if number > MAX_PART_NUMBER:
+                raise ValueError(
+                    f"Object {object_id!r} needs more than {MAX_PART_NUMBER} parts of"
+                    f" {chunk_size} bytes; raise s3_multipart_chunk_size to upload it."
+                )
+            body = bytes(buffer[:chunk_size])
+            del buffer[:chunk_size]
+            await parts.start(functools.partial(upload, number, body))
+
+    await _finish_or_abort(
+        runner,
+        parts,
+        produce(),
+        bucket_id=bucket_id,
+        object_id=object_id,
+        upload_id=upload_id,
+        abort=True,
+    )
+
+
+async def multipart_copy(
+    runner: Runner,
+    config: S3Config,
+    source: tuple[str, str],
+    dest: tuple[str, str],
+    *,
+    size: int,
+    content_type: str | None,
+    abort_failed: bool,
+) -> None:
+    """Copy an object with UploadPartCopy ranges, for objects above CopyObject's limit."""
+    (source_bucket, source_key), (dest_bucket, dest_key) = source, dest
+    part_size = max(config.s3_copy_part_size, math.ceil(size / MAX_PART_NUMBER))
+    extra = {} if content_type is None else {"ContentType": content_type}
+    created = await runner.call(
+        "create_multipart_upload", Bucket=dest_bucket, Key=dest_key, **extra
+    )
+    upload_id: str = created["UploadId"]
+    parts = _Parts(config.s3_multipart_concurrency)
+
+    async def copy(number: int, first: int, last: int) -> dict[str, Any]:
+        answer = await runner.call(
+            "upload_part_copy",
+            Bucket=dest_bucket,
+            Key=dest_key,
+            UploadId=upload_id,
+            PartNumber=number,
+            CopySource={"Bucket": source_bucket, "Key": source_key},
+            CopySourceRange=f"bytes={first}-{last}",
+        )
+        return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
+
+    async def produce() -> None:
+        for number, first in enumerate(range(0, size, part_size), start=1):
+            last = min(first + part_size, size) - 1
+            await parts.start(functools.partial(copy, number, first, last))
+
+    await _finish_or_abort(
+        runner,
+        parts,
+        produce(),
+        bucket_id=dest_bucket,
+        object_id=dest_key,
+        upload_id=upload_id,
+        abort=abort_failed,
+    )
