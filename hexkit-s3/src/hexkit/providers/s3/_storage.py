@@ -97,10 +97,15 @@ class S3ObjectStorage(ObjectStorageProtocol):
         page = await self._runner.call("list_objects_v2", Bucket=bucket_id, MaxKeys=1)
         if page.get("KeyCount", 0) and not delete_content:
             raise BucketNotEmptyError(bucket_id)
-        await self.clear_bucket(bucket_id)
+        await self._clear_bucket(bucket_id)
         await self._runner.call("delete_bucket", Bucket=bucket_id)
 
-    async def clear_bucket(self, bucket_id: str) -> None:
+    async def _list_bucket_ids(self) -> list[str]:
+        """Return the IDs of all buckets of the account (for test fixtures)."""
+        answer = await self._runner.call("list_buckets")
+        return [bucket["Name"] for bucket in answer.get("Buckets", [])]
+
+    async def _clear_bucket(self, bucket_id: str) -> None:
         """Abort the bucket's multipart uploads and delete all its objects (not the bucket)."""
         for object_id, upload_id in await self._uploads(bucket_id, None):
             # An upload that finished or was aborted meanwhile leaves nothing to drop.
