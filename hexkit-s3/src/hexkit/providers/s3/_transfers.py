@@ -25,18 +25,57 @@ __all__ = ["multipart_copy", "put_stream"]
 log = logging.getLogger(__name__)
 
 
-async def _chunks(data: Data, size: int) -> AsyncIterator[bytes]:
-    """Yield ``data`` as chunks: slices of bytes, or the caller's own chunks."""
+async def _pieces(data: Data) -> AsyncIterator[memoryview]:
+    """Yield ``data`` as read-only views, copying only what the caller could still change."""
     if isinstance(data, bytes | bytearray | memoryview):
-        view = memoryview(data)
-        for start in range(0, len(view), size):
-            yield bytes(view[start : start + size])
+        yield memoryview(bytes(data) if not isinstance(data, bytes) else data)
         return
     source: AsyncIterable[Any] = data
     async for chunk in source:
-        if not isinstance(chunk, bytes | bytearray | memoryview):
+        if isinstance(chunk, bytes):
+            yield memoryview(chunk)  # immutable: no copy needed
+        elif isinstance(chunk, bytearray | memoryview):
+            yield memoryview(bytes(chunk))  # the caller may reuse its buffer
+        else:
             raise TypeError(f"put_object's data must yield bytes, got {type(chunk)!r}.")
-        yield bytes(chunk)
+
+
+class _Buffer:
+    """Pieces of the stream not yet sent; ``take`` joins them with a single copy."""
+
+    def __init__(self, data: Data) -> None:
+        self._source = _pieces(data)
+        self._pieces: list[memoryview] = []
+        self.size = 0
+        self.exhausted = False
+
+    async def fill(self, limit: int) -> None:
+        """Read from the source until ``limit`` bytes are held or it ends."""
+        while self.size < limit and not self.exhausted:
+            try:
+                piece = await anext(self._source)
+            except StopAsyncIteration:
+                self.exhausted = True
+            else:
+                self._pieces.append(piece)
+                self.size += len(piece)
+
+    def take(self, limit: int) -> bytes:
+        """Remove and return up to ``limit`` bytes (views into the rest stay uncopied)."""
+        taken: list[memoryview] = []
+        wanted = limit
+        while wanted and self._pieces:
+            piece = self._pieces[0]
+            if len(piece) <= wanted:
+                taken.append(self._pieces.pop(0))
+                wanted -= len(piece)
+            else:
+                taken.append(piece[:wanted])
+                self._pieces[0] = piece[wanted:]
+                wanted = 0
+        body = b"".join(taken)
+        self.size -= len(body)
+        return body
 
 
 class _Parts:
@@ -136,23 +175,11 @@ async def put_stream(
     """
     extra = {} if content_type is None else {"ContentType": content_type}
     chunk_size = config.s3_multipart_chunk_size
-    chunks = _chunks(data, min(chunk_size, 1024 * 1024))
-    buffer = bytearray()
-    exhausted = False
-
-    async def fill(limit: int) -> None:
-        nonlocal exhausted
-        while len(buffer) < limit and not exhausted:
-            try:
-                buffer.extend(await anext(chunks))
-            except StopAsyncIteration:
-                exhausted = True
-
-    await fill(config.s3_multipart_threshold)
-    if exhausted and len(buffer) < config.s3_multipart_threshold:
-        await runner.call(
-            "put_object", Bucket=bucket_id, Key=object_id, Body=bytes(buffer), **extra
-        )
+    buffer = _Buffer(data)
+    await buffer.fill(config.s3_multipart_threshold)
+    if buffer.exhausted and buffer.size < config.s3_multipart_threshold:
+        body = buffer.take(buffer.size)
+        await runner.call("put_object", Bucket=bucket_id, Key=object_id, Body=body, **extra)
         return
 
     created = await runner.call("create_multipart_upload", Bucket=bucket_id, Key=object_id, **extra)
@@ -173,8 +200,8 @@ async def put_stream(
     async def produce() -> None:
         number = 0
         while True:
-            await fill(chunk_size)
-            if not buffer:
+            await buffer.fill(chunk_size)
+            if not buffer.size:
                 return
             number += 1
             if number > MAX_PART_NUMBER:
@@ -182,9 +209,7 @@ async def put_stream(
                     f"Object {object_id!r} needs more than {MAX_PART_NUMBER} parts of"
                     f" {chunk_size} bytes; raise s3_multipart_chunk_size to upload it."
                 )
-            body = bytes(buffer[:chunk_size])
-            del buffer[:chunk_size]
-            await parts.start(functools.partial(upload, number, body))
+            await parts.start(functools.partial(upload, number, buffer.take(chunk_size)))
 
     await _finish_or_abort(
         runner,
