@@ -85,13 +85,29 @@ class _Parts:
         self._slots = asyncio.Semaphore(limit)
         self._tasks: list[asyncio.Task[dict[str, Any]]] = []
 
-    async def start(self, request: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
-        """Wait for a free slot, raise a failure seen so far, then start ``request``."""
+    async def reserve(self) -> None:
+        """Wait for a free slot, then raise a failure seen so far."""
         await self._slots.acquire()
-        self.raise_failure()
+        try:
+            self.raise_failure()
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def unreserve(self) -> None:
+        """Give back a reserved slot that is not needed."""
+        self._slots.release()
+
+    def launch(self, request: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+        """Start ``request`` in a reserved slot; the slot frees when it finishes."""
         task = asyncio.create_task(request())
         task.add_done_callback(lambda _: self._slots.release())
         self._tasks.append(task)
+
+    async def start(self, request: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+        """Reserve a slot, then launch ``request`` in it."""
+        await self.reserve()
+        self.launch(request)
 
     def raise_failure(self) -> None:
         """Raise the error of the first part request that failed, if any did."""
@@ -170,8 +186,8 @@ async def put_stream(
 ) -> None:
     """Upload ``data`` with one PUT below the threshold, else as a concurrent multipart upload.
 
-    At most ``s3_multipart_concurrency`` parts are in flight and one more is being
-    filled, so memory stays near (concurrency + 2) x chunk size whatever the object's size.
+    At most ``s3_multipart_concurrency`` parts are held, in flight or being filled, so
+    memory stays near (concurrency + 1) x chunk size whatever the object's size.
     """
     extra = {} if content_type is None else {"ContentType": content_type}
     chunk_size = config.s3_multipart_chunk_size
@@ -200,8 +216,12 @@ async def put_stream(
     async def produce() -> None:
         number = 0
         while True:
+            # Reserve the slot before reading: at most the parts in flight and the one
+            # being filled are ever held in memory.
+            await parts.reserve()
             await buffer.fill(chunk_size)
             if not buffer.size:
+                parts.unreserve()
                 return
             number += 1
             if number > MAX_PART_NUMBER:
@@ -209,7 +229,7 @@ async def put_stream(
                     f"Object {object_id!r} needs more than {MAX_PART_NUMBER} parts of"
                     f" {chunk_size} bytes; raise s3_multipart_chunk_size to upload it."
                 )
-            await parts.start(functools.partial(upload, number, buffer.take(chunk_size)))
+            parts.launch(functools.partial(upload, number, buffer.take(chunk_size)))
 
     await _finish_or_abort(
         runner,
