@@ -309,6 +309,11 @@ def table(a: dict[str, float], b: dict[str, float], c: dict[str, float]) -> str:
         )
 
     mib = MIB
+
+    def memory(provider: float, raw: float) -> str:
+        mark = "met" if provider < 64 * mib else "missed"
+        return f"peak RSS growth {provider / mib:.0f} MiB ({mark}, < 64) vs {raw / mib:.0f} MiB"
+
     lines = [
         "| Measurement | Provider | Raw boto3 | Provider / raw (target >= 0.9x) | Notes |",
         "|---|---|---|---|---|",
@@ -326,25 +331,41 @@ def table(a: dict[str, float], b: dict[str, float], c: dict[str, float]) -> str:
             c["put"] / mib,
             c["raw_put"] / mib,
             "MiB/s",
-            f"peak RSS growth {c['rss_put'] / mib:.0f} MiB vs {c['rss_raw_put'] / mib:.0f} MiB",
+            memory(c["rss_put"], c["rss_raw_put"]),
         ),
         row(
             "(c) put 256 MiB stream, 10 x 5 MiB parts in flight",
             c["tuned_put"] / mib,
             c["raw_put"] / mib,
             "MiB/s",
-            f"peak RSS growth {c['rss_tuned_put'] / mib:.0f} MiB vs"
-            f" {c['rss_raw_put'] / mib:.0f} MiB",
+            memory(c["rss_tuned_put"], c["rss_raw_put"]),
         ),
         row(
             "(c) get 256 MiB stream",
             c["get"] / mib,
             c["raw_get"] / mib,
             "MiB/s",
-            f"peak RSS growth {c['rss_get'] / mib:.0f} MiB vs {c['rss_raw_get'] / mib:.0f} MiB",
+            memory(c["rss_get"], c["rss_raw_get"]),
         ),
     ]
     return "\n".join(lines)
+
+
+NOTES = """Why targets are missed where they are:
+
+- (a) public method: `get_object_download_url` is the protocol's public method, which checks
+  with a HEAD request that the object exists before presigning; that round trip, not the
+  presigning, sets its rate. The pure presign path (what the provider adds on top of
+  boto3) is the like-for-like comparison.
+- (c) put: `upload_fileobj` reads a non-seekable stream ahead without bound (see its peak RSS,
+  about the whole object), so its upload threads never wait for data; the provider keeps at
+  most its parts in flight plus one being filled, by design (bounded memory). Both share
+  two cores with the moto server, which also spools every part to disk, and the figures
+  vary by +-20 % between runs on this shared machine.
+- (c) get: `download_fileobj` fetches 8 MiB byte ranges concurrently, and moto reads and
+  copies the whole stored object for every ranged GET, so raw boto3 is slow here because
+  of moto; against S3 the ranged download would be the faster one. The provider streams one
+  GET in 1 MiB chunks."""
 
 
 def write_readme(text: str) -> None:
@@ -399,7 +420,7 @@ async def main() -> None:
         " interleaved rounds. Provider settings: defaults except s3_max_concurrency=64"
         " (8 MiB parts, 4 parts in flight, 1 MiB download chunks), and a tuned put with"
         " boto3's concurrency (10 parts of 5 MiB in flight); boto3: TransferConfig"
-        " defaults (8 MiB parts, 10 threads)."
+        " defaults (8 MiB parts, 10 threads).\n\n" + NOTES
     )
     print(text)
     write_readme(text)
