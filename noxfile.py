@@ -37,7 +37,7 @@ def install_editable(session: nox.Session, *extras: str) -> None:
 def tests(session: nox.Session) -> None:
     """Run every test suite: core, providers and cross-distribution tests."""
     install_editable(session, "testing")
-    session.install("build")
+    session.install("packaging")
     session.run("pytest", *TEST_PATHS, *session.posargs)
 
 
@@ -61,9 +61,11 @@ def typecheck(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build wheels and sdists of the three distributions into dist/."""
     shutil.rmtree(ROOT / "dist", ignore_errors=True)
-    session.install("build")
+    session.install("build[uv]")
     for folder in DISTRIBUTIONS.values():
-        session.run("python", "-m", "build", "--outdir", str(ROOT / "dist"), folder)
+        session.run(
+            "python", "-m", "build", "--installer", "uv", "--outdir", str(ROOT / "dist"), folder
+        )
 
 
 @nox.session(python=PYTHON)
