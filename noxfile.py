@@ -44,7 +44,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
-    session.install("ruff")
+    session.install("ruff==0.17.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -53,7 +53,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """Type-check the three src trees with mypy --strict."""
     install_editable(session, "testing")
-    session.install("mypy", "boto3-stubs[s3]")
+    session.install("mypy==2.4.1", "boto3-stubs[s3]")
     session.run("mypy", *SOURCES)
 
 
