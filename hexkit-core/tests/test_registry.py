@@ -215,3 +215,12 @@ def test_cli_lists_providers_as_json_and_table(capsys: pytest.CaptureFixture[str
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["KIND", "NAME", "DISTRIBUTION", "VERSION", "STATUS"]
     assert any(line.split()[:3] == ["objstorage", "memory", "hexkit"] for line in table[1:])
+
+
+@pytest.mark.asyncio
+async def test_a_provider_of_the_wrong_protocol_is_refused(isolated: Registry) -> None:
+    target = "hexkit.providers.memory:MemoryObjectStorage"
+    isolated.register_plugin(_plugin(ProviderSpec("dao", "mislabelled", target)))
+    with pytest.raises(ProviderLoadError, match="not a DaoFactoryProtocol"):
+        async with open_provider_from(isolated, "dao", "mislabelled", config={}):
+            pass
