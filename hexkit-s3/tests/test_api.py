@@ -42,7 +42,7 @@ def test_the_plugin_module_does_not_import_boto3() -> None:
         "import sys, hexkit.providers.s3._plugin as p; p.hexkit_providers();"
         " print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+    result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
