@@ -98,3 +98,37 @@ async def test_the_storage_repr_names_the_endpoint_but_no_secret() -> None:
     async with S3ObjectStorage.construct(config=config) as storage:
         text = repr(storage)
     assert text == "S3ObjectStorage(endpoint='http://127.0.0.1:9')"
+
+
+def test_other_hexkit_variables_in_the_environment_are_ignored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HEXKIT_TEST_S3", "embedded")
+    monkeypatch.setenv("HEXKIT_MEMORY_CHUNK_SIZE", "10")
+    monkeypatch.setenv("HEXKIT_S3_ACCESS_KEY_ID", "key-id")
+    monkeypatch.setenv("HEXKIT_S3_SECRET_ACCESS_KEY", SECRET)
+    assert S3Config().s3_access_key_id == "key-id"  # type: ignore[call-arg]
+
+
+@pytest.mark.asyncio
+async def test_aws_config_ini_settings_reach_the_client(tmp_path: Path) -> None:
+    ini = tmp_path / "config"
+    ini.write_text("[default]\nrequest_checksum_calculation = when_required\n")
+    config = S3Config(
+        s3_endpoint_url="http://127.0.0.1:9",
+        s3_access_key_id="k",
+        s3_secret_access_key=SECRET,
+        aws_config_ini=ini,
+    )
+    async with S3ObjectStorage.construct(config=config) as storage:
+        assert storage._client.meta.config.request_checksum_calculation == "when_required"
+
+
+@pytest.mark.asyncio
+async def test_a_missing_aws_config_ini_is_reported_not_ignored(tmp_path: Path) -> None:
+    config = S3Config(
+        s3_access_key_id="k", s3_secret_access_key=SECRET, aws_config_ini=tmp_path / "nope"
+    )
+    with pytest.raises(FileNotFoundError, match="HEXKIT_AWS_CONFIG_INI"):
+        async with S3ObjectStorage.construct(config=config):
+            pass

@@ -31,6 +31,12 @@ def make_client(config: S3Config) -> S3Client:
     """
     core_session = botocore.session.Session()
     if config.aws_config_ini is not None:
+        if not config.aws_config_ini.is_file():
+            # botocore would silently ignore a missing file.
+            raise FileNotFoundError(
+                f"aws_config_ini {str(config.aws_config_ini)!r} is not a file; fix the path"
+                " or unset HEXKIT_AWS_CONFIG_INI."
+            )
         # Scoped to this session, unlike setting AWS_CONFIG_FILE for the whole process.
         core_session.set_config_variable("config_file", str(config.aws_config_ini))
     session = boto3.session.Session(botocore_session=core_session)
