@@ -25,6 +25,7 @@ from hexkit.protocols.objstorage._protocol import Data
 from ._client import Runner, make_client
 from ._config import MIN_PART_SIZE, S3Config
 from ._errors import translate
+from ._redact import redacting
 from ._transfers import multipart_copy, put_stream
 
 if TYPE_CHECKING:
@@ -70,8 +71,13 @@ class S3ObjectStorage(ObjectStorageProtocol):
         try:
             loop = asyncio.get_running_loop()
             client = await loop.run_in_executor(executor, make_client, config)
+            token = config.s3_session_token
             try:
-                yield cls(config=config, client=client, executor=executor)
+                with redacting(
+                    config.s3_secret_access_key.get_secret_value(),
+                    None if token is None else token.get_secret_value(),
+                ):
+                    yield cls(config=config, client=client, executor=executor)
             finally:
                 await loop.run_in_executor(executor, client.close)
         finally:
