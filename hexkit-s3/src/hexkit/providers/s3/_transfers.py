@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 import math
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Coroutine
 from typing import Any
 
 from hexkit.protocols.objstorage import MAX_PART_NUMBER
@@ -25,7 +25,7 @@ __all__ = ["multipart_copy", "put_stream"]
 log = logging.getLogger(__name__)
 
 
-async def _pieces(data: Data) -> AsyncIterator[memoryview]:
+async def _pieces(data: Data) -> AsyncGenerator[memoryview, None]:
     """Yield ``data`` as read-only views, copying only what the caller could still change."""
     if isinstance(data, bytes | bytearray | memoryview):
         yield memoryview(bytes(data) if not isinstance(data, bytes) else data)
@@ -59,6 +59,10 @@ class _Buffer:
             else:
                 self._pieces.append(piece)
                 self.size += len(piece)
+
+    async def close(self) -> None:
+        """Stop reading: close our generator over the caller's stream."""
+        await self._source.aclose()
 
     def take(self, limit: int) -> bytes:
         """Remove and return up to ``limit`` bytes (views into the rest stay uncopied)."""
@@ -190,8 +194,22 @@ async def put_stream(
     memory stays near (concurrency + 1) x chunk size whatever the object's size.
     """
     extra = {} if content_type is None else {"ContentType": content_type}
-    chunk_size = config.s3_multipart_chunk_size
     buffer = _Buffer(data)
+    try:
+        await _put_buffered(runner, config, bucket_id, object_id, buffer, extra)
+    finally:
+        await buffer.close()
+
+
+async def _put_buffered(
+    runner: Runner,
+    config: S3Config,
+    bucket_id: str,
+    object_id: str,
+    buffer: _Buffer,
+    extra: dict[str, str],
+) -> None:
+    chunk_size = config.s3_multipart_chunk_size
     await buffer.fill(config.s3_multipart_threshold)
     if buffer.exhausted and buffer.size < config.s3_multipart_threshold:
         body = buffer.take(buffer.size)
