@@ -102,6 +102,12 @@ class S3Config(BaseSettings):
         le=MAX_PART_SIZE,
         description="Part size of multipart copies (5 MiB..5 GiB, as S3 allows).",
     )
+    s3_conditional_writes: bool = Field(
+        default=True,
+        description="Send 'If-None-Match: *' when put_object writes the object, so a writer"
+        " that raced past the existence check gets ObjectAlreadyExistsError instead of"
+        " overwriting; turn off for servers that refuse conditional writes.",
+    )
     s3_download_chunk_size: int = Field(
         default=_MIB, ge=1, description="Bytes per chunk that get_object yields."
     )

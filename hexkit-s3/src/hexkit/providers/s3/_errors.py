@@ -26,6 +26,7 @@ from hexkit.protocols.objstorage import (
     BucketNotFoundError,
     MultiPartUploadConfirmError,
     MultiPartUploadNotFoundError,
+    ObjectAlreadyExistsError,
     ObjectNotFoundError,
     ObjectStorageError,
     StorageTimeoutError,
@@ -93,6 +94,10 @@ def _translate_client_error(
         "BucketAlreadyExists": lambda: BucketAlreadyExistsError(bucket_id),
         "BucketAlreadyOwnedByYou": lambda: BucketAlreadyExistsError(bucket_id),
         "BucketNotEmpty": lambda: BucketNotEmptyError(bucket_id),
+        # Only conditional writes (If-None-Match: *) are sent, so a failed precondition
+        # means the object appeared since the protocol's existence check.
+        "PreconditionFailed": lambda: ObjectAlreadyExistsError(bucket_id, object_id),
+        "412": lambda: ObjectAlreadyExistsError(bucket_id, object_id),
         "RequestTimeout": lambda: StorageTimeoutError(
             f"S3 timed out {operation} ({message}); retry, or check the network path."
         ),

@@ -150,8 +150,12 @@ async def _finish_or_abort(
     object_id: str,
     upload_id: str,
     abort: bool,
+    condition: dict[str, str] | None = None,
 ) -> None:
-    """Await ``work``; on any failure (cancellation too) abort the upload, then re-raise."""
+    """Await ``work``; on any failure (cancellation too) abort the upload, then re-raise.
+
+    ``condition`` adds conditional-write parameters to the completion request.
+    """
     try:
         await work
         done = await parts.results()
@@ -161,6 +165,7 @@ async def _finish_or_abort(
             Key=object_id,
             UploadId=upload_id,
             MultipartUpload={"Parts": done},
+            **(condition or {}),
         )
     except BaseException as error:
         if not abort:
@@ -210,10 +215,13 @@ async def _put_buffered(
     extra: dict[str, str],
 ) -> None:
     chunk_size = config.s3_multipart_chunk_size
+    condition = {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
     await buffer.fill(config.s3_multipart_threshold)
     if buffer.exhausted and buffer.size < config.s3_multipart_threshold:
         body = buffer.take(buffer.size)
-        await runner.call("put_object", Bucket=bucket_id, Key=object_id, Body=body, **extra)
+        await runner.call(
+            "put_object", Bucket=bucket_id, Key=object_id, Body=body, **extra, **condition
+        )
         return
 
     created = await runner.call("create_multipart_upload", Bucket=bucket_id, Key=object_id, **extra)
@@ -257,6 +265,7 @@ async def _put_buffered(
         object_id=object_id,
         upload_id=upload_id,
         abort=True,
+        condition=condition,
     )
 
 
