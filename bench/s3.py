@@ -17,164 +17,37 @@ in ``bench/README.md``.
 from __future__ import annotations
 
 import asyncio
-import io
-import os
-import platform
-import re
-import resource
-import socket
-import subprocess
-import sys
-import threading
 import time
-import urllib.request
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
+from s3_support import (
+    MIB,
+    RepeatingReader,
+    RssSampler,
+    Sink,
+    machine,
+    moto_server,
+    release_free_memory,
+    stream,
+    write_readme,
+)
 
 from hexkit.providers.s3 import S3Config, S3ObjectStorage
 
-MIB = 1024 * 1024
 STREAM_SIZE = 256 * MIB
+WARM_UP_SIZE = 24 * MIB
 TASKS = 64
-README = Path(__file__).with_name("README.md")
 BUCKET = "bench"
 KEY_ID, SECRET = "bench-key", "bench-secret"
 
 
-@contextmanager
-def moto_server() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):  # noqa: S310
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto server did not start within 30 s") from None
-                time.sleep(0.1)
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-class RssSampler:
-    """Samples this process's RSS every few milliseconds and keeps the peak."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def rss() -> int:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        return 0
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss())
-            time.sleep(0.002)
-
-    @staticmethod
-    def cpu() -> float:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-
-    def __enter__(self) -> RssSampler:
-        self.cpu_start = self.cpu()
-        self.baseline = self.rss()
-        self.peak = self.baseline
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.cpu_seconds = self.cpu() - self.cpu_start
-
-    @property
-    def growth(self) -> int:
-        return self.peak - self.baseline
-
-
-BLOCK = os.urandom(MIB)
-
-
-async def stream(size: int) -> AsyncIterator[bytes]:
-    for _ in range(size // MIB):
-        yield BLOCK
-
-
-class RepeatingReader(io.RawIOBase):
-    """A readable file of ``size`` bytes that holds only one MiB."""
-
-    def __init__(self, size: int) -> None:
-        self._left = size
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        count = min(len(buffer), self._left, MIB)
-        buffer[:count] = BLOCK[:count]
-        self._left -= count
-        return count
-
-
-class Sink(io.RawIOBase):
-    """A seekable writer that counts bytes and keeps none."""
-
-    def __init__(self) -> None:
-        self.written = 0
-        self._position = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self._position = offset
-        return offset
-
-    def tell(self) -> int:
-        return self._position
-
-    def write(self, data: Any) -> int:
-        self.written += len(data)
-        self._position += len(data)
-        return len(data)
-
-
 def rate(count: int, seconds: float) -> float:
     return count / seconds
-
-
-def best_of(rounds: int, run: Callable[[], float]) -> float:
-    return max(run() for _ in range(rounds))
 
 
 async def bench_presign(storage: S3ObjectStorage, client: Any) -> dict[str, float]:
@@ -245,76 +118,67 @@ async def bench_stream(
     rss: dict[str, int] = {k: 0 for k in results}
     cpu: dict[str, float] = {k: float("inf") for k in results}
     transfer = TransferConfig()  # boto3's defaults: 8 MiB parts, 10 threads
-    for round_number in range(3):
-        key = f"stream-{round_number}"
+
+    async def measure(
+        name: str, action: Callable[[], Awaitable[int]], *, memory: bool = False
+    ) -> None:
+        """Time ``action`` (a speed round), or record its peak RSS growth (a memory round).
+
+        Memory rounds first return freed heap to the OS, so the baseline holds live memory
+        only; speed rounds do not, so that, as in a long-running service, each path reuses
+        the memory it freed before instead of paying page faults for it again.
+        """
+        if memory:
+            release_free_memory()
         with RssSampler() as sampler:
             started = time.perf_counter()
-            await storage.put_object(BUCKET, key, stream(STREAM_SIZE))
-            results["put"].append(STREAM_SIZE / (time.perf_counter() - started))
-        rss["put"] = max(rss["put"], sampler.growth)
-        cpu["put"] = min(cpu["put"], sampler.cpu_seconds)
-        with RssSampler() as sampler:
-            started = time.perf_counter()
-            await tuned.put_object(BUCKET, f"tuned-{key}", stream(STREAM_SIZE))
-            results["tuned_put"].append(STREAM_SIZE / (time.perf_counter() - started))
-        rss["tuned_put"] = max(rss["tuned_put"], sampler.growth)
-        cpu["tuned_put"] = min(cpu["tuned_put"], sampler.cpu_seconds)
-        await storage.delete_object(BUCKET, f"tuned-{key}")
+            size = await action()
+            elapsed = time.perf_counter() - started
+        assert size == STREAM_SIZE, (name, size)
+        if memory:
+            rss[name] = max(rss[name], sampler.growth)
+        else:
+            results[name].append(size / elapsed)
+            cpu[name] = min(cpu[name], sampler.cpu_seconds)
 
-        def raw_put(k: str = f"raw-{key}") -> float:
-            with RssSampler() as inner:
-                started = time.perf_counter()
-                client.upload_fileobj(RepeatingReader(STREAM_SIZE), BUCKET, k, Config=transfer)
-                speed = STREAM_SIZE / (time.perf_counter() - started)
-            rss["raw_put"] = max(rss["raw_put"], inner.growth)
-            cpu["raw_put"] = min(cpu["raw_put"], inner.cpu_seconds)
-            return speed
+    async def put(target: S3ObjectStorage, key: str, size: int = STREAM_SIZE) -> int:
+        await target.put_object(BUCKET, key, stream(size))
+        return size
 
-        results["raw_put"].append(await asyncio.to_thread(raw_put))
+    async def get(key: str) -> int:
+        return sum([len(chunk) async for chunk in storage.get_object(BUCKET, key)])
 
-        with RssSampler() as sampler:
-            started = time.perf_counter()
-            size = 0
-            async for chunk in storage.get_object(BUCKET, key):
-                size += len(chunk)
-            results["get"].append(size / (time.perf_counter() - started))
-        assert size == STREAM_SIZE
-        rss["get"] = max(rss["get"], sampler.growth)
-        cpu["get"] = min(cpu["get"], sampler.cpu_seconds)
+    def raw_put(key: str, size: int = STREAM_SIZE) -> int:
+        client.upload_fileobj(RepeatingReader(size), BUCKET, key, Config=transfer)
+        return size
 
-        def raw_get(k: str = key) -> float:
-            sink = Sink()
-            with RssSampler() as inner:
-                started = time.perf_counter()
-                client.download_fileobj(BUCKET, k, sink, Config=transfer)
-                speed = STREAM_SIZE / (time.perf_counter() - started)
-            assert sink.written == STREAM_SIZE
-            rss["raw_get"] = max(rss["raw_get"], inner.growth)
-            cpu["raw_get"] = min(cpu["raw_get"], inner.cpu_seconds)
-            return speed
+    def raw_get(key: str) -> int:
+        sink = Sink()
+        client.download_fileobj(BUCKET, key, sink, Config=transfer)
+        return sink.written
 
-        results["raw_get"].append(await asyncio.to_thread(raw_get))
-        await storage.delete_object(BUCKET, key)
-        await storage.delete_object(BUCKET, f"raw-{key}")
+    # Warm-up, not measured: the first multipart transfer of each path loads botocore's
+    # operation models and starts pool threads, which is not memory the stream holds.
+    await put(storage, "warm", WARM_UP_SIZE)
+    await put(tuned, "warm-tuned", WARM_UP_SIZE)
+    await asyncio.to_thread(raw_put, "warm-raw", WARM_UP_SIZE)
+    for number in range(4):  # three speed rounds, then one memory round
+        key, memory = f"stream-{number}", number == 3
+        await measure("put", lambda k=key: put(storage, k), memory=memory)
+        await measure("tuned_put", lambda k=key: put(tuned, f"tuned-{k}"), memory=memory)
+        await measure(
+            "raw_put", lambda k=key: asyncio.to_thread(raw_put, f"raw-{k}"), memory=memory
+        )
+        await measure("get", lambda k=key: get(k), memory=memory)
+        await measure("raw_get", lambda k=key: asyncio.to_thread(raw_get, k), memory=memory)
+        for prefix in ("", "tuned-", "raw-"):
+            await storage.delete_object(BUCKET, f"{prefix}{key}")
     best = {name: max(values) for name, values in results.items()}
     return {
         **best,
         **{f"rss_{name}": float(value) for name, value in rss.items()},
         **{f"cpu_{name}": value for name, value in cpu.items()},
     }
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()},"
-        f" boto3 {version('boto3')}, moto {version('moto')} (server in a subprocess)"
-    )
 
 
 def table(a: dict[str, float], b: dict[str, float], c: dict[str, float]) -> str:
@@ -373,31 +237,22 @@ def table(a: dict[str, float], b: dict[str, float], c: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-NOTES = """Why targets are missed where they are:
+NOTES = """Notes on the figures:
 
 - (a) public method: `get_object_download_url` is the protocol's public method, which checks
   with a HEAD request that the object exists before presigning; that round trip, not the
-  presigning, sets its rate. The pure presign path (what the provider adds on top of
-  boto3) is the like-for-like comparison.
-- (c) put: `upload_fileobj` reads a non-seekable stream ahead without bound (see its peak RSS,
-  about the whole object), so its upload threads never wait for data; the provider keeps at
-  most its parts in flight (one of them being filled), by design (bounded memory). The
-  provider's process spends less CPU than boto3's (see the CPU figures): the wall time is
-  set by the moto server, which shares the two cores, spools every part to disk, and is
-  kept busier by more requests in flight. Figures vary by +-20 % between runs on this
-  shared machine.
+  presigning, sets its rate (a miss by design of the protocol). The pure presign path
+  (what the provider adds on top of boto3) is the like-for-like comparison.
+- (c) put: the ratio varies between runs on this shared two-core machine (from about 0.55x
+  to 1.15x over the runs made while developing). `upload_fileobj` reads a non-seekable
+  stream ahead without bound (its peak RSS is about the whole object), so its upload
+  threads never wait for data; the provider holds at most its parts in flight, by design.
+  The provider's process spends less CPU than boto3's (see the CPU figures): the wall time
+  is set by the moto server, which shares the two cores and spools every part to disk.
 - (c) get: `download_fileobj` fetches 8 MiB byte ranges concurrently, and moto reads and
   copies the whole stored object for every ranged GET, so raw boto3 is slow here because
   of moto; against S3 the ranged download would be the faster one. The provider streams one
   GET in 1 MiB chunks."""
-
-
-def write_readme(text: str) -> None:
-    content = README.read_text(encoding="utf-8")
-    pattern = re.compile(r"(<!-- s3:start -->\n).*?(\n<!-- s3:end -->)", re.DOTALL)
-    if not pattern.search(content):
-        raise SystemExit(f"{README} has no <!-- s3:start --> / <!-- s3:end --> markers.")
-    README.write_text(pattern.sub(lambda m: m.group(1) + text + m.group(2), content), "utf-8")
 
 
 async def main() -> None:
@@ -440,8 +295,10 @@ async def main() -> None:
         client.close()
     text = (
         f"{table(a, b, c)}\n\nMachine: {machine()}. Measured"
-        f" {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in {elapsed:.0f} s; best of"
-        " interleaved rounds. Provider settings: defaults except s3_max_concurrency=64"
+        f" {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in {elapsed:.0f} s; best of three"
+        " interleaved speed rounds, after a 24 MiB warm-up transfer per path; peak RSS growth"
+        " from a fourth round with malloc_trim before each transfer (so the baseline holds"
+        " no freed memory). Provider settings: defaults except s3_max_concurrency=64"
         " (8 MiB parts, 4 parts in flight, 1 MiB download chunks), and a tuned put with"
         " boto3's concurrency (10 parts of 5 MiB in flight); boto3: TransferConfig"
         " defaults (8 MiB parts, 10 threads).\n\n" + NOTES
