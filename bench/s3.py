@@ -244,11 +244,14 @@ NOTES = """Notes on the figures:
   presigning, sets its rate (a miss by design of the protocol). The pure presign path
   (what the provider adds on top of boto3) is the like-for-like comparison.
 - (c) put: the ratio varies between runs on this shared two-core machine (from about 0.55x
-  to 1.15x over the runs made while developing). `upload_fileobj` reads a non-seekable
+  to 1.3x over the runs made while developing). `upload_fileobj` reads a non-seekable
   stream ahead without bound (its peak RSS is about the whole object), so its upload
   threads never wait for data; the provider holds at most its parts in flight, by design.
   The provider's process spends less CPU than boto3's (see the CPU figures): the wall time
   is set by the moto server, which shares the two cores and spools every part to disk.
+  Peak RSS also varies (about 35 to 65 MiB for the default put): each part lives in a
+  memory map released when it is sent, but botocore's transient read buffers land in
+  per-thread allocator arenas, and the 64-thread pool of (b) spreads them over many.
 - (c) get: `download_fileobj` fetches 8 MiB byte ranges concurrently, and moto reads and
   copies the whole stored object for every ranged GET, so raw boto3 is slow here because
   of moto; against S3 the ranged download would be the faster one. The provider streams one
