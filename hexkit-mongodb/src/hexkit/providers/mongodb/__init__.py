@@ -1,3 +1,12 @@
-"""The mongodb provider for hexkit (arrives in the next release; nothing is exported yet)."""
+"""The MongoDB provider of hexkit's DAO protocol.
 
-__all__: list[str] = []
+Build the factory with ``MongoDbDaoFactory.construct(config=MongoDbConfig(...))``
+or through the registry as the ``dao`` provider named ``"mongodb"``. Test fixtures
+live in :mod:`hexkit.providers.mongodb.testutils` (a pytest plugin module).
+"""
+
+from ._config import MongoDbConfig
+from ._dao import MongoDbDao, MongoDbDaoSurrogateId
+from ._factory import MongoDbDaoFactory
+
+__all__ = ["MongoDbConfig", "MongoDbDao", "MongoDbDaoFactory", "MongoDbDaoSurrogateId"]
