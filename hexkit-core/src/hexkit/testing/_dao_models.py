@@ -1,0 +1,139 @@
+"""Models the DAO conformance kit stores: one of every supported field type."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from enum import Enum, IntEnum
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "Address",
+    "Color",
+    "Everything",
+    "EverythingCreation",
+    "IntKeyed",
+    "Level",
+    "UuidKeyed",
+    "UuidKeyedCreation",
+    "make_everything",
+]
+
+
+class Color(str, Enum):  # noqa: UP042 - the mixin form most services use
+    """A str-valued enum."""
+
+    RED = "red"
+    BLUE = "blue"
+
+
+class Level(IntEnum):
+    """An int-valued enum."""
+
+    LOW = 1
+    HIGH = 2
+
+
+class Address(BaseModel):
+    """A nested model."""
+
+    street: str
+    city: str
+    zip_code: int | None = None
+
+
+class Everything(BaseModel):
+    """A DTO with a str ID and every field type the protocol round-trips."""
+
+    id: str
+    text: str
+    number: int
+    ratio: float
+    flag: bool
+    nothing: None = None
+    amount: Decimal
+    moment: datetime
+    day: date
+    ref: uuid.UUID
+    color: Color
+    level: Level
+    address: Address
+    other_address: Address | None = None
+    tags: list[str] = Field(default_factory=list)
+    scores: dict[str, int] = Field(default_factory=dict)
+    history: list[Address] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    maybe: int | None = None
+
+
+class EverythingCreation(BaseModel):
+    """The creation model of :class:`Everything`: all fields but the ID."""
+
+    text: str
+    number: int
+    ratio: float
+    flag: bool
+    nothing: None = None
+    amount: Decimal
+    moment: datetime
+    day: date
+    ref: uuid.UUID
+    color: Color
+    level: Level
+    address: Address
+    other_address: Address | None = None
+    tags: list[str] = Field(default_factory=list)
+    scores: dict[str, int] = Field(default_factory=dict)
+    history: list[Address] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    maybe: int | None = None
+
+
+class IntKeyed(BaseModel):
+    """A DTO with an int ID."""
+
+    key: int
+    name: str
+
+
+class UuidKeyed(BaseModel):
+    """A DTO with a UUID ID."""
+
+    key: uuid.UUID
+    name: str
+    rank: int = 0
+
+
+class UuidKeyedCreation(BaseModel):
+    """The creation model of :class:`UuidKeyed`."""
+
+    name: str
+    rank: int = 0
+
+
+def make_everything(id_: str, number: int = 0, *, city: str = "Heidelberg") -> Everything:
+    """Return an :class:`Everything` whose values stress exact round trips."""
+    return Everything(
+        id=id_,
+        text=f"text-{id_} ünïcode ✓",
+        number=number,
+        ratio=0.1 + number,
+        flag=number % 2 == 0,
+        amount=Decimal("1234567890.123456789012"),
+        moment=datetime(
+            2024, 2, 29, 23, 59, 58, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30))
+        )
+        + timedelta(minutes=number),
+        day=date(2024, 2, 29),
+        ref=uuid.UUID(int=number + 1),
+        color=Color.BLUE if number % 2 else Color.RED,
+        level=Level.HIGH if number % 2 else Level.LOW,
+        address=Address(street="Main St 1", city=city, zip_code=69117),
+        tags=["a", "b", f"n{number}"],
+        scores={"x": number, "y": -number},
+        history=[Address(street="Old St 2", city="Berlin")],
+        labels={"kind": "test"},
+        maybe=None,
+    )

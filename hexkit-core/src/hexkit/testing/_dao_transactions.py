@@ -1,0 +1,108 @@
+"""Conformance tests: transactions across DAOs of one factory."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hexkit.protocols.dao import (
+    DaoFactoryProtocol,
+    ResourceNotFoundError,
+    TransactionError,
+    TransactionsNotSupportedError,
+)
+
+from ._dao_base import DaoKitBase
+from ._dao_models import make_everything
+
+__all__ = ["DaoTransactionTests"]
+
+
+class _Planned(Exception):
+    """Raised inside a transaction block to force a rollback."""
+
+
+class DaoTransactionTests(DaoKitBase):
+    """Commit, rollback, isolation, and the behaviour without transaction support."""
+
+    def _need_transactions(self) -> None:
+        if not self.supports_transactions:
+            pytest.skip("the provider declares supports_transactions = False")
+
+    async def test_entering_a_transaction_matches_the_declared_support(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        if self.supports_transactions:
+            async with dao_factory.transaction():
+                pass
+            return
+        with pytest.raises(TransactionsNotSupportedError):
+            async with dao_factory.transaction():
+                pass
+
+    async def test_writes_to_several_daos_commit_together(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        self._need_transactions()
+        first = await self.everything_dao(dao_factory)
+        second = await self.everything_dao(dao_factory)
+        async with dao_factory.transaction():
+            await first.insert(make_everything("one", 1))
+            await second.insert(make_everything("two", 2))
+            assert (await first.get_by_id("one")).number == 1
+        assert (await first.get_by_id("one")).number == 1
+        assert (await second.get_by_id("two")).number == 2
+
+    async def test_an_exception_rolls_every_write_back(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        self._need_transactions()
+        first = await self.everything_dao(dao_factory)
+        second = await self.everything_dao(dao_factory)
+        await first.insert(make_everything("kept", 1))
+        await second.insert(make_everything("doomed", 2))
+        with pytest.raises(_Planned):  # noqa: PT012 - the whole block is under test
+            async with dao_factory.transaction():
+                await first.insert(make_everything("new", 3))
+                await first.update(make_everything("kept", 10))
+                await second.delete("doomed")
+                raise _Planned
+        with pytest.raises(ResourceNotFoundError):
+            await first.get_by_id("new")
+        assert (await first.get_by_id("kept")).number == 1
+        assert (await second.get_by_id("doomed")).number == 2
+
+    async def test_uncommitted_writes_are_invisible_outside(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        self._need_transactions()
+        dao = await self.everything_dao(dao_factory)
+        written = asyncio.Event()
+        looked = asyncio.Event()
+
+        async def outside_reader() -> int:
+            await written.wait()
+            try:
+                return await dao.find_all(mapping={}).total_count()
+            finally:
+                looked.set()
+
+        reader = asyncio.create_task(outside_reader())
+        async with dao_factory.transaction():
+            await dao.insert(make_everything("hidden", 1))
+            written.set()
+            await asyncio.wait_for(looked.wait(), timeout=30)
+        assert await reader == 0
+        assert (await dao.get_by_id("hidden")).number == 1
+
+    async def test_nested_transactions_are_refused(self, dao_factory: DaoFactoryProtocol) -> None:
+        self._need_transactions()
+        dao = await self.everything_dao(dao_factory)
+        with pytest.raises(TransactionError):  # noqa: PT012 - the whole block is under test
+            async with dao_factory.transaction():
+                await dao.insert(make_everything("outer", 1))
+                async with dao_factory.transaction():
+                    pass
+        with pytest.raises(ResourceNotFoundError):
+            await dao.get_by_id("outer")
