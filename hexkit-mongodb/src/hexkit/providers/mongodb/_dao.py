@@ -16,6 +16,7 @@ from hexkit.protocols.dao import (
     FindResult,
     MultipleHitsFoundError,
     NoHitsFoundError,
+    ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
 
@@ -170,10 +171,25 @@ class MongoDbDao(Generic[Dto]):
 
     async def _insert(self, dto: BaseModel) -> None:
         document = encode_document(dto, self._id_field)
+        key = getattr(dto, self._id_field)
+        session = self._session()
         try:
-            await self._collection.insert_one(document, session=self._session())
+            await self._collection.insert_one(document, session=session)
+        except DuplicateKeyError as error:
+            # The server may report a unique index before the _id index; a taken ID
+            # is the more fundamental conflict, as in the reference implementation.
+            if await self._id_taken(document["_id"], session):
+                raise ResourceAlreadyExistsError(id_=key, collection=self._name) from error
+            raise self._translated(error, key) from error
         except PyMongoError as error:
-            raise self._translated(error, getattr(dto, self._id_field)) from error
+            raise self._translated(error, key) from error
+
+    async def _id_taken(self, id_: Any, session: Any) -> bool:
+        try:
+            found = await self._collection.find_one({"_id": id_}, {"_id": 1}, session=session)
+        except PyMongoError:
+            return False  # e.g. the failed write aborted the transaction: report the error
+        return found is not None
 
     async def update(self, dto: Dto) -> None:
         """Replace an existing resource or raise ``ResourceNotFoundError``."""

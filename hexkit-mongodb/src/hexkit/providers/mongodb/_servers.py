@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -144,19 +145,34 @@ class EmbeddedMongoDb:
         self.close()
 
 
+def _ping_unix_socket(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(3)
+        connection.connect(path)
+        connection.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        status_line = connection.recv(1024).split(b"\r\n", 1)[0]
+    return b" 200 " in status_line + b" "
+
+
 def docker_answers() -> bool:
-    """Return whether a Docker daemon answers a ping (and the docker SDK is installed)."""
+    """Return whether a Docker daemon answers a ping at ``$DOCKER_HOST`` (or the default socket).
+
+    A Unix socket is pinged directly, so no half-open SDK connection is left behind
+    when no daemon runs; other hosts are pinged through the docker SDK.
+    """
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
+        if host.startswith("unix://"):
+            return _ping_unix_socket(host.removeprefix("unix://"))
         # Imported by name: optional (testing extra) and shipped without type stubs.
         docker: Any = importlib.import_module("docker")
-    except ImportError:
-        return False
-    try:
-        client = docker.from_env(timeout=3)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            client = docker.from_env(timeout=3)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
     except Exception:  # noqa: BLE001 - any failure means "no usable daemon"
         return False
 
