@@ -70,6 +70,11 @@ class EmbeddedMongoDb:
         """Start the server and wait until it accepts connections."""
         if self._process is not None and self._process.poll() is None:
             raise RuntimeError(f"The embedded server on port {self.port} runs already.")
+        if _accepts(self.port):
+            raise RuntimeError(
+                f"Port {self.port} on {_HOST} is in use by another process; pick another"
+                " port (or leave port=None for a free one)."
+            )
         command = [
             sys.executable,
             "-m",
