@@ -25,6 +25,8 @@ DISTRIBUTIONS = {
 SOURCES = [f"{folder}/src" for folder in DISTRIBUTIONS.values()]
 TEST_PATHS = [f"{folder}/tests" for folder in DISTRIBUTIONS.values()] + ["tests"]
 PYTHON = "3.11"
+# What the reference file services in examples/ need on top of hexkit.
+EXAMPLE_DEPS = ["fastapi>=0.110", "uvicorn>=0.30", "httpx>=0.27"]
 
 
 def install_editable(session: nox.Session, *extras: str) -> None:
@@ -37,33 +39,35 @@ def install_editable(session: nox.Session, *extras: str) -> None:
 def tests(session: nox.Session) -> None:
     """Run every test suite: core, providers and cross-distribution tests."""
     install_editable(session, "testing")
-    session.install("build")
+    session.install("packaging", *EXAMPLE_DEPS)
     session.run("pytest", *TEST_PATHS, *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
-    session.install("ruff")
+    session.install("ruff==0.17.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """Type-check the three src trees with mypy --strict."""
+    """Type-check the three src trees and the example services with mypy --strict."""
     install_editable(session, "testing")
-    session.install("mypy", "boto3-stubs[s3]")
-    session.run("mypy", *SOURCES)
+    session.install("mypy==2.4.1", "boto3-stubs[s3]", *EXAMPLE_DEPS)
+    session.run("mypy", *SOURCES, "examples/file_services")
 
 
 @nox.session(python=PYTHON)
 def build(session: nox.Session) -> None:
     """Build wheels and sdists of the three distributions into dist/."""
     shutil.rmtree(ROOT / "dist", ignore_errors=True)
-    session.install("build")
+    session.install("build[uv]")
     for folder in DISTRIBUTIONS.values():
-        session.run("python", "-m", "build", "--outdir", str(ROOT / "dist"), folder)
+        session.run(
+            "python", "-m", "build", "--installer", "uv", "--outdir", str(ROOT / "dist"), folder
+        )
 
 
 @nox.session(python=PYTHON)

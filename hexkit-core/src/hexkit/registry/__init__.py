@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Literal, overload
 
 from pydantic_settings import BaseSettings
+
+from hexkit.protocols.dao import DaoFactoryProtocol
+from hexkit.protocols.objstorage import ObjectStorageProtocol
 
 from ._errors import (
     ProviderConfigError,
@@ -81,6 +84,24 @@ def register_plugin(
 ) -> None:
     """Register an in-code plugin with the process-wide registry."""
     default_registry().register_plugin(plugin, distribution=distribution, version=version)
+
+
+@overload
+def open_provider(
+    kind: Literal["dao"],
+    name: str,
+    *,
+    config: BaseSettings | Mapping[str, Any] | None = None,
+) -> AbstractAsyncContextManager[DaoFactoryProtocol]: ...
+
+
+@overload
+def open_provider(
+    kind: Literal["objstorage"],
+    name: str,
+    *,
+    config: BaseSettings | Mapping[str, Any] | None = None,
+) -> AbstractAsyncContextManager[ObjectStorageProtocol]: ...
 
 
 def open_provider(

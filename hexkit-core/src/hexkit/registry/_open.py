@@ -9,12 +9,17 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from ._errors import ProviderConfigError
+from hexkit.protocols.dao import DaoFactoryProtocol
+from hexkit.protocols.objstorage import ObjectStorageProtocol
+
+from ._errors import ProviderConfigError, ProviderLoadError
 from ._hooks import ProviderKind
 from ._info import ProviderInfo
 from ._registry import Registry
 
 __all__ = ["build_config", "open_provider_from"]
+
+_PROTOCOLS: dict[str, type] = {"dao": DaoFactoryProtocol, "objstorage": ObjectStorageProtocol}
 
 
 def build_config(
@@ -53,4 +58,12 @@ async def open_provider_from(
     provider_class = info.load()
     settings = build_config(info, provider_class.config_model, config)
     async with provider_class.construct(config=settings) as provider:
+        protocol = _PROTOCOLS[info.kind]
+        if not isinstance(provider, protocol):
+            raise ProviderLoadError(
+                kind=info.kind,
+                name=info.name,
+                target=info.target,
+                reason=f"construct() yielded {type(provider).__name__}, not a {protocol.__name__}",
+            )
         yield provider

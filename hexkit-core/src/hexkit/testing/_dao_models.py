@@ -44,51 +44,33 @@ class Address(BaseModel):
     zip_code: int | None = None
 
 
-class Everything(BaseModel):
+class EverythingCreation(BaseModel):
+    """Every field type the protocol round-trips; the creation model of :class:`Everything`."""
+
+    text: str
+    number: int
+    ratio: float
+    flag: bool
+    nothing: None = None
+    amount: Decimal
+    moment: datetime
+    day: date
+    ref: uuid.UUID
+    color: Color
+    level: Level
+    address: Address
+    other_address: Address | None = None
+    tags: list[str] = Field(default_factory=list)
+    scores: dict[str, int] = Field(default_factory=dict)
+    history: list[Address] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    maybe: int | None = None
+
+
+class Everything(EverythingCreation):
     """A DTO with a str ID and every field type the protocol round-trips."""
 
     id: str
-    text: str
-    number: int
-    ratio: float
-    flag: bool
-    nothing: None = None
-    amount: Decimal
-    moment: datetime
-    day: date
-    ref: uuid.UUID
-    color: Color
-    level: Level
-    address: Address
-    other_address: Address | None = None
-    tags: list[str] = Field(default_factory=list)
-    scores: dict[str, int] = Field(default_factory=dict)
-    history: list[Address] = Field(default_factory=list)
-    labels: dict[str, str] = Field(default_factory=dict)
-    maybe: int | None = None
-
-
-class EverythingCreation(BaseModel):
-    """The creation model of :class:`Everything`: all fields but the ID."""
-
-    text: str
-    number: int
-    ratio: float
-    flag: bool
-    nothing: None = None
-    amount: Decimal
-    moment: datetime
-    day: date
-    ref: uuid.UUID
-    color: Color
-    level: Level
-    address: Address
-    other_address: Address | None = None
-    tags: list[str] = Field(default_factory=list)
-    scores: dict[str, int] = Field(default_factory=dict)
-    history: list[Address] = Field(default_factory=list)
-    labels: dict[str, str] = Field(default_factory=dict)
-    maybe: int | None = None
 
 
 class IntKeyed(BaseModel):

@@ -1,0 +1,1 @@
+"""The download controller: serves DRS-style object records with presigned download URLs."""

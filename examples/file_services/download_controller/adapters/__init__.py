@@ -1,0 +1,1 @@
+"""Adapters of the download controller: the REST API."""

@@ -1,0 +1,1 @@
+"""The download controller's core: depends on hexkit.protocols and its own models only."""

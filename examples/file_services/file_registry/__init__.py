@@ -1,0 +1,1 @@
+"""The file registry: moves finished uploads into permanent storage and records them."""

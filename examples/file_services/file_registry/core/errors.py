@@ -1,0 +1,35 @@
+"""Errors of the file registry's core."""
+
+from __future__ import annotations
+
+__all__ = ["ChecksumMismatchError", "FileConflictError", "FileNotRegisteredError", "RegistryError"]
+
+
+class RegistryError(Exception):
+    """Base of the file registry's errors."""
+
+    def __init__(self, file_id: str, message: str) -> None:
+        self.file_id = file_id
+        super().__init__(message)
+
+
+class FileNotRegisteredError(RegistryError, LookupError):
+    """No file with this ID is registered."""
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(file_id, f"File {file_id!r} is not registered.")
+
+
+class ChecksumMismatchError(RegistryError, ValueError):
+    """The stored bytes differ from what the client announced; the inbox copy is kept."""
+
+    def __init__(self, file_id: str, what: str, expected: object, actual: object) -> None:
+        super().__init__(
+            file_id,
+            f"File {file_id!r}: {what} is {actual}, the client announced {expected}."
+            " The inbox object was kept; upload the file again or abort.",
+        )
+
+
+class FileConflictError(RegistryError):
+    """The file is registered already with other content."""

@@ -1,0 +1,1 @@
+"""The upload controller: hands clients multipart upload URLs for announced files."""

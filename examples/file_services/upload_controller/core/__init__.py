@@ -1,0 +1,1 @@
+"""The upload controller's core: depends on hexkit.protocols and its own models only."""

@@ -1,0 +1,145 @@
+"""The conformance kits fail for providers with planted bugs (so a green kit means something)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+HEADER = """
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from hexkit.providers.memory import (
+    MemoryDaoConfig,
+    MemoryDaoFactory,
+    MemoryObjectStorage,
+    MemoryObjectStorageConfig,
+    MemoryTransfer,
+)
+from hexkit.providers.memory._dao import MemoryDao
+from hexkit.testing import DaoConformance, ObjectStorageConformance
+"""
+
+DAO_SUITE = """
+class TestBuggyDao(DaoConformance):
+    @pytest_asyncio.fixture
+    async def dao_factory(self) -> AsyncIterator[MemoryDaoFactory]:
+        yield MemoryDaoFactory(MemoryDaoConfig())
+"""
+
+STORAGE_SUITE = """
+class TestBuggyStorage(ObjectStorageConformance):
+    @pytest_asyncio.fixture
+    async def storage(self) -> AsyncIterator[MemoryObjectStorage]:
+        async with Buggy.construct(config=MemoryObjectStorageConfig()) as storage:
+            yield storage
+
+    @pytest_asyncio.fixture
+    async def transfer(self) -> MemoryTransfer:
+        return MemoryTransfer()
+"""
+
+DAO_BUGS = {
+    "aliasing": (
+        """
+        async def get_by_id(self, id_):
+            return self._read(self._spec.validate_id(id_))
+        MemoryDao.get_by_id = get_by_id
+        """,
+        "test_callers_cannot_alias_stored_state",
+    ),
+    "skip-ignored": (
+        """
+        original = MemoryDao.find_all
+        def find_all(self, *, mapping, skip=None, limit=None, sort=None):
+            return original(self, mapping=mapping, limit=limit, sort=sort)
+        MemoryDao.find_all = find_all
+        """,
+        "test_skip_limit_and_sort",
+    ),
+    "no-rollback": (
+        """
+        from contextlib import asynccontextmanager
+        @asynccontextmanager
+        async def transaction(self):
+            yield
+        MemoryDaoFactory.transaction = transaction
+        """,
+        "test_an_exception_rolls_every_write_back",
+    ),
+    "upsert-only-updates": (
+        """
+        MemoryDao.upsert = MemoryDao.update
+        """,
+        "test_upsert_inserts_then_replaces",
+    ),
+}
+
+STORAGE_BUGS = {
+    "plain-etag-for-multipart": (
+        """
+        class Buggy(MemoryObjectStorage):
+            async def _complete_multipart_upload(self, upload_id, bucket_id, object_id, parts):
+                data = b"".join(self._uploads[upload_id].parts[p.part_number] for p in parts)
+                del self._uploads[upload_id]
+                self.store(bucket_id, object_id, data, None)
+        """,
+        "test_full_multipart_upload",
+    ),
+    "prefix-match-for-uploads": (
+        """
+        class Buggy(MemoryObjectStorage):
+            async def _list_multipart_uploads(self, bucket_id, object_id):
+                self._bucket(bucket_id)
+                return [
+                    upload_id for upload_id, upload in self._uploads.items()
+                    if upload.bucket_id == bucket_id
+                    and upload.object_id.startswith(object_id or "")
+                ]
+        """,
+        "test_one_active_upload_per_object",
+    ),
+    "deletes-non-empty-buckets": (
+        """
+        class Buggy(MemoryObjectStorage):
+            async def _delete_bucket(self, bucket_id, *, delete_content):
+                del self._buckets[bucket_id]
+        """,
+        "test_deleting_a_non_empty_bucket_needs_delete_content",
+    ),
+}
+
+
+def _run(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_buggy=source)
+    # A subprocess, because the planted bugs patch provider classes for the whole process.
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+
+
+@pytest.mark.parametrize("bug", sorted(DAO_BUGS))
+def test_dao_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
+    patch, failing_test = DAO_BUGS[bug]
+    result = _run(pytester, HEADER + textwrap.dedent(patch) + DAO_SUITE)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 1, result.stdout.str()
+    assert any(failing_test in line for line in result.outlines if "FAILED" in line)
+
+
+@pytest.mark.parametrize("bug", sorted(STORAGE_BUGS))
+def test_storage_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
+    patch, failing_test = STORAGE_BUGS[bug]
+    result = _run(pytester, HEADER + textwrap.dedent(patch) + STORAGE_SUITE)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 1, result.stdout.str()
+    assert any(failing_test in line for line in result.outlines if "FAILED" in line)
+
+
+def test_the_unmodified_memory_providers_pass_the_same_harness(pytester: pytest.Pytester) -> None:
+    source = HEADER + "Buggy = MemoryObjectStorage\n" + DAO_SUITE + STORAGE_SUITE
+    result = _run(pytester, source)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0, result.stdout.str()
+    assert outcomes["passed"] > 100

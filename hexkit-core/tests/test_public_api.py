@@ -1,0 +1,78 @@
+"""Each public package exports exactly what we mean to export."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+EXPECTED = {
+    "hexkit.protocols.dao": {
+        "CreationModelError", "Dao", "DaoError", "DaoFactoryProtocol", "DaoNameError",
+        "DaoSpec", "DaoSurrogateId", "DaoUsageError", "DbTimeoutError", "DbUnavailableError",
+        "FindError", "FindQuery", "FindResult", "IdFieldError", "IdGenerator", "IdType",
+        "Index", "IndexFieldError", "InvalidFindMappingError", "InvalidIdError",
+        "MultipleHitsFoundError", "NoHitsFoundError", "ResourceAlreadyExistsError",
+        "ResourceNotFoundError", "TransactionError", "TransactionsNotSupportedError",
+        "UniqueConstraintViolationError",
+    },
+    "hexkit.protocols.objstorage": {
+        "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",
+        "BucketIdValidationError", "BucketNotEmptyError", "BucketNotFoundError",
+        "MultiPartUploadAbortError", "MultiPartUploadAlreadyExistsError",
+        "MultiPartUploadConfirmError", "MultiPartUploadError", "MultiPartUploadNotFoundError",
+        "ObjectAlreadyExistsError", "ObjectError", "ObjectIdValidationError", "ObjectMetadata",
+        "ObjectNotFoundError", "ObjectStorageError", "ObjectStorageProtocol", "PresignedPostURL",
+        "PresignedTransfer", "StorageTimeoutError", "StorageUnavailableError",
+        "TransferRejectedError", "UploadedPart", "check_parts", "validate_bucket_id",
+        "validate_object_id",
+    },
+    "hexkit.registry": {
+        "AUTOLOAD_ENV", "BrokenPlugin", "ProviderClass", "ProviderConfigError",
+        "ProviderConflictError", "ProviderInfo", "ProviderKind", "ProviderLoadError",
+        "ProviderNotFoundError", "ProviderSpec", "Registry", "RegistryError", "default_registry",
+        "get_provider", "hookimpl", "hookspec", "list_broken_plugins", "list_providers",
+        "open_provider", "register_plugin",
+    },
+    "hexkit.providers.memory": {
+        "MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory", "MemoryObjectStorage",
+        "MemoryObjectStorageConfig", "MemoryTransfer",
+    },
+    "hexkit.testing": {
+        "Address", "Color", "DaoConformance", "Everything", "Level", "ObjectStorageConformance",
+        "make_everything",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("module_name", sorted(EXPECTED))
+def test_all_is_what_we_mean_to_export(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert set(module.__all__) == EXPECTED[module_name]
+    for name in module.__all__:
+        assert hasattr(module, name), name
+
+
+@pytest.mark.parametrize(
+    ("error", "builtin"),
+    [
+        ("hexkit.protocols.dao:ResourceNotFoundError", LookupError),
+        ("hexkit.protocols.dao:InvalidFindMappingError", ValueError),
+        ("hexkit.protocols.dao:NoHitsFoundError", LookupError),
+        ("hexkit.protocols.dao:DbTimeoutError", TimeoutError),
+        ("hexkit.protocols.dao:DbUnavailableError", ConnectionError),
+        ("hexkit.protocols.dao:DaoError", RuntimeError),
+        ("hexkit.protocols.objstorage:ObjectStorageError", RuntimeError),
+        ("hexkit.protocols.objstorage:BucketNotFoundError", LookupError),
+        ("hexkit.protocols.objstorage:ObjectNotFoundError", LookupError),
+        ("hexkit.protocols.objstorage:MultiPartUploadNotFoundError", LookupError),
+        ("hexkit.protocols.objstorage:BucketIdValidationError", ValueError),
+        ("hexkit.protocols.objstorage:ObjectIdValidationError", ValueError),
+        ("hexkit.protocols.objstorage:StorageUnavailableError", ConnectionError),
+        ("hexkit.protocols.objstorage:StorageTimeoutError", TimeoutError),
+        ("hexkit.registry:ProviderNotFoundError", LookupError),
+    ],
+)
+def test_errors_subclass_the_matching_builtin(error: str, builtin: type) -> None:
+    module_name, _, name = error.partition(":")
+    assert issubclass(getattr(importlib.import_module(module_name), name), builtin)

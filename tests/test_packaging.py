@@ -1,0 +1,104 @@
+"""Packaging rules that hold across the three distributions."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDERS = {"hexkit": "hexkit-core", "hexkit-mongodb": "hexkit-mongodb", "hexkit-s3": "hexkit-s3"}
+
+
+def _pyproject(folder: str) -> dict:  # type: ignore[type-arg]
+    return tomllib.loads((ROOT / folder / "pyproject.toml").read_text())
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDERS.values()))
+def test_namespace_levels_have_no_init(folder: str) -> None:
+    src = ROOT / folder / "src"
+    assert not (src / "hexkit" / "__init__.py").exists()
+    assert not (src / "hexkit" / "providers" / "__init__.py").exists()
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDERS.values()))
+def test_every_distribution_ships_its_skeleton(folder: str) -> None:
+    base = ROOT / folder
+    for name in ("pyproject.toml", "README.md", "CHANGELOG.md"):
+        assert (base / name).is_file(), f"{folder}/{name}"
+    packages = [path.parent for path in (base / "src").rglob("__init__.py")]
+    top_level = [pkg for pkg in packages if not (pkg.parent / "__init__.py").exists()]
+    assert top_level
+    for package in top_level:
+        assert (package / "py.typed").is_file(), f"{package} lacks py.typed"
+
+
+def test_namespace_spans_all_distributions() -> None:
+    hexkit = importlib.import_module("hexkit")
+    providers = importlib.import_module("hexkit.providers")
+    assert getattr(hexkit, "__file__", None) is None
+    locations = {Path(path).resolve() for path in providers.__path__}
+    for folder in FOLDERS.values():
+        assert (ROOT / folder / "src" / "hexkit" / "providers").resolve() in locations
+
+
+def test_the_installed_hexkit_is_ours_not_the_unrelated_pypi_project() -> None:
+    expected = _pyproject("hexkit-core")["project"]["version"]
+    assert importlib.metadata.version("hexkit") == expected
+    importlib.import_module("hexkit.registry")
+
+
+def test_plugins_depend_on_a_compatible_core_range() -> None:
+    core = Version(_pyproject("hexkit-core")["project"]["version"])
+    for name in ("hexkit-mongodb", "hexkit-s3"):
+        project = _pyproject(FOLDERS[name])["project"]
+        requirements = [Requirement(text) for text in project["dependencies"]]
+        core_requirement = next(req for req in requirements if req.name == "hexkit")
+        assert core in core_requirement.specifier
+        assert str(core_requirement.specifier) == "<2,>=1.0"
+
+
+def test_core_extras_pull_in_the_plugin_versions_we_ship() -> None:
+    extras = _pyproject("hexkit-core")["project"]["optional-dependencies"]
+    for extra, name in (("mongodb", "hexkit-mongodb"), ("s3", "hexkit-s3")):
+        requirement = next(
+            Requirement(text) for text in extras[extra] if Requirement(text).name == name
+        )
+        version = Version(_pyproject(FOLDERS[name])["project"]["version"])
+        assert version in requirement.specifier, (extra, str(requirement.specifier))
+
+
+def test_plugins_register_entry_points_in_group_hexkit() -> None:
+    found = {
+        (entry_point.dist.metadata["Name"] if entry_point.dist else None, entry_point.name)
+        for entry_point in importlib.metadata.entry_points(group="hexkit")
+    }
+    assert ("hexkit-mongodb", "mongodb") in found
+    assert ("hexkit-s3", "s3") in found
+
+
+def test_console_script_lists_providers_with_distribution_and_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "hexkit.registry._cli", "providers", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = json.loads(result.stdout)
+    memory = {
+        (row["kind"], row["distribution"], row["version"])
+        for row in rows
+        if row["name"] == "memory"
+    }
+    version = importlib.metadata.version("hexkit")
+    assert memory == {("dao", "hexkit", version), ("objstorage", "hexkit", version)}
+    assert all(row["status"] == "ok" for row in rows)
