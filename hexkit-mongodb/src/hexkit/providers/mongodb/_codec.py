@@ -31,35 +31,86 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import typing
 import uuid
 from typing import Any
 
-from bson.codec_options import CodecOptions, TypeDecoder, TypeRegistry
 from bson.decimal128 import Decimal128
 from pydantic import BaseModel
 
-__all__ = ["CODEC_OPTIONS", "encode_document", "encode_value"]
+__all__ = [
+    "decimal_fields",
+    "decode_decimals",
+    "encode_document",
+    "encode_value",
+    "may_hold_decimal",
+    "to_decimal",
+]
 
 _UTC = datetime.UTC
 _PLAIN = frozenset({str, int, float, bool, type(None), uuid.UUID})
 
 
-class _DecimalDecoder(TypeDecoder):
-    """Turn BSON Decimal128 back into ``decimal.Decimal`` while the driver decodes."""
+# Decimal128 is turned back into Decimal by ``decode_decimals`` rather than by a
+# bson TypeDecoder: with a decoder in the type registry, PyMongo decodes every reply
+# through a pure-Python path, which costs more than the whole DAO layer.
+_CONTAINERS = (dict, list, tuple, set, frozenset)
 
-    bson_type = Decimal128
 
-    def transform_bson(self, value: Any) -> Any:
-        """Return the exact ``Decimal`` that was stored."""
+def may_hold_decimal(annotation: Any, seen: set[type] | None = None) -> bool:
+    """Return whether values of this annotation can contain a ``Decimal`` anywhere."""
+    if annotation is decimal.Decimal or annotation is Any or annotation is object:
+        return True
+    if annotation in _CONTAINERS:  # unparametrized: may hold anything
+        return True
+    seen = set() if seen is None else seen
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        seen.add(annotation)
+        return any(
+            may_hold_decimal(field.annotation, seen) for field in annotation.model_fields.values()
+        )
+    return any(may_hold_decimal(arg, seen) for arg in typing.get_args(annotation))
+
+
+_SPECIAL = 3 << 61  # BID combination bits "11": NaN, infinity or a huge coefficient
+_COEFFICIENT = (1 << 113) - 1
+_EXPONENT_BIAS = 6176
+
+
+def to_decimal(value: Decimal128) -> decimal.Decimal:
+    """Return the exact ``Decimal`` of a ``Decimal128``, several times faster than bson's.
+
+    Finite values are rebuilt from their coefficient and exponent through
+    ``Decimal``'s C string parser (keeping the exponent, so ``1.10`` stays ``1.10``);
+    special values take bson's own conversion.
+    """
+    bits = int.from_bytes(value.bid, "little")
+    high = bits >> 64
+    if high & _SPECIAL == _SPECIAL:
         return value.to_decimal()
+    exponent = ((high >> 49) & 0x3FFF) - _EXPONENT_BIAS
+    sign = "-" if high >> 63 else ""
+    return decimal.Decimal(f"{sign}{bits & _COEFFICIENT}E{exponent}")
 
 
-CODEC_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(
-    tz_aware=True,
-    tzinfo=_UTC,
-    uuid_representation=4,  # bson.binary.UuidRepresentation.STANDARD
-    type_registry=TypeRegistry([_DecimalDecoder()]),
-)
+def decode_decimals(value: Any) -> None:
+    """Replace every ``Decimal128`` inside a decoded document (in place) by its ``Decimal``."""
+    items: Any = value.items() if type(value) is dict else enumerate(value)
+    for key, item in items:
+        kind = type(item)
+        if kind is Decimal128:
+            value[key] = to_decimal(item)
+        elif kind is dict or kind is list:
+            decode_decimals(item)
+
+
+def decimal_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """Return the top-level fields of ``model`` whose values can contain a ``Decimal``."""
+    return tuple(
+        name for name, field in model.model_fields.items() if may_hold_decimal(field.annotation)
+    )
 
 
 def _encode_datetime(value: datetime.datetime) -> str:

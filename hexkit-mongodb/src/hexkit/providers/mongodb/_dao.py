@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from bson.decimal128 import Decimal128
 from pydantic import BaseModel, ValidationError
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -20,7 +21,7 @@ from hexkit.protocols.dao import (
     ResourceNotFoundError,
 )
 
-from ._codec import encode_document, encode_value
+from ._codec import decimal_fields, decode_decimals, encode_document, encode_value, to_decimal
 from ._driver import maybe_await
 from ._errors import translated
 
@@ -97,6 +98,8 @@ class MongoDbDao(Generic[Dto]):
         self._collection = collection
         self._name = spec.name
         self._id_field = spec.id_field
+        # Only these top-level fields are searched for Decimal128 values on reads.
+        self._decimal_fields = decimal_fields(spec.dto_model)
 
     def __repr__(self) -> str:
         model = self._spec.dto_model.__name__
@@ -140,6 +143,13 @@ class MongoDbDao(Generic[Dto]):
     def _to_dto(self, document: dict[str, Any]) -> Dto:
         id_ = document.pop("_id", None)
         document[self._id_field] = id_
+        for name in self._decimal_fields:
+            value = document.get(name)
+            kind = type(value)
+            if kind is Decimal128:
+                document[name] = to_decimal(value)  # type: ignore[arg-type]
+            elif kind is dict or kind is list:
+                decode_decimals(value)
         try:
             return self._spec.dto_model.model_validate(document, by_name=True, strict=False)
         except ValidationError as error:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ._codec import CODEC_OPTIONS
 from ._config import MongoDbConfig
 
 __all__ = ["close_client", "make_client", "maybe_await", "start_session"]
@@ -28,7 +27,6 @@ def _client_options(config: MongoDbConfig) -> dict[str, Any]:
     options: dict[str, Any] = {
         "uuidRepresentation": "standard",
         "tz_aware": True,
-        "type_registry": CODEC_OPTIONS.type_registry,
         "appname": "hexkit-mongodb",
     }
     if config.mongo_timeout is not None:
