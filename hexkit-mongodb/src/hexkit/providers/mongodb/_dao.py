@@ -41,7 +41,12 @@ _UPSERT_ATTEMPTS = 5
 
 
 class _MongoFindResult(FindResult[Dto]):
-    """Hits streamed from a server-side cursor opened on first iteration."""
+    """Hits streamed from a server-side cursor opened on first iteration.
+
+    Documents are taken from the cursor a batch at a time (one round trip each) and
+    validated one by one as the caller advances, so memory stays bounded by the batch
+    size and a document that no longer validates fails at its own position.
+    """
 
     def __init__(self, dao: MongoDbDao[Dto], query: FindQuery, session: Any) -> None:
         self._dao = dao
@@ -49,6 +54,9 @@ class _MongoFindResult(FindResult[Dto]):
         self._filter = dao._filter(query)
         self._session = session
         self._cursor: Any = None
+        self._batch: list[dict[str, Any]] = []
+        self._position = 0
+        self._exhausted = query.limit == 0  # MongoDB reads limit 0 as "no limit"
 
     def _open(self) -> Any:
         options: dict[str, Any] = {"skip": self._query.skip, "batch_size": _BATCH_SIZE}
@@ -58,15 +66,25 @@ class _MongoFindResult(FindResult[Dto]):
             options["sort"] = self._dao._sort(self._query)
         return self._dao._collection.find(self._filter, session=self._session, **options)
 
-    async def __anext__(self) -> Dto:
-        if self._query.limit == 0:  # MongoDB reads limit 0 as "no limit"
+    async def _fetch(self) -> None:
+        if self._exhausted:
             raise StopAsyncIteration
         if self._cursor is None:
             self._cursor = self._open()
         try:
-            document = await anext(self._cursor)
+            batch: list[dict[str, Any]] = await self._cursor.to_list(length=_BATCH_SIZE)
         except PyMongoError as error:
             raise self._dao._translated(error) from error
+        if not batch:
+            self._exhausted = True
+            raise StopAsyncIteration
+        self._batch, self._position = batch, 0
+
+    async def __anext__(self) -> Dto:
+        if self._position >= len(self._batch):
+            await self._fetch()
+        document = self._batch[self._position]
+        self._position += 1
         return self._dao._to_dto(document)
 
     async def total_count(self) -> int:
@@ -81,6 +99,7 @@ class _MongoFindResult(FindResult[Dto]):
 
     async def aclose(self) -> None:
         """Close the server-side cursor of a result not consumed to the end."""
+        self._batch, self._position, self._exhausted = [], 0, True
         if self._cursor is not None:
             cursor, self._cursor = self._cursor, None
             try:
