@@ -117,6 +117,15 @@ def test_auto_falls_back_when_no_docker_daemon_answers(
         assert docker_answers() is False
 
 
+def test_the_testcontainers_backend_says_what_to_do_without_docker(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
+    with pytest.raises(RuntimeError, match="HEXKIT_TEST_MONGODB=embedded"):  # noqa: SIM117
+        with running_server("testcontainers"):
+            pass
+
+
 def test_an_embedded_server_refuses_a_port_in_use() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
         blocker.bind(("127.0.0.1", 0))

@@ -201,6 +201,13 @@ def mongo_container(image: str | None = None, timeout: float = 120.0) -> Iterato
         ) from None
     from pymongo import MongoClient  # noqa: PLC0415 - only for this blocking setup
 
+    if not docker_answers():
+        raise RuntimeError(
+            "HEXKIT_TEST_MONGODB=testcontainers needs a running Docker daemon, and none"
+            " answers at $DOCKER_HOST or /var/run/docker.sock; start Docker, or use"
+            " HEXKIT_TEST_MONGODB=embedded (or auto)."
+        )
+
     image = image or os.environ.get("HEXKIT_TEST_MONGODB_IMAGE", "mongo:8.0")
     container: Any = (
         DockerContainer(image).with_command("--replSet rs0 --bind_ip_all").with_exposed_ports(27017)
