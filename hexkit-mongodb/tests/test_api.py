@@ -30,6 +30,7 @@ def test_testutils_exports_exactly_the_fixtures_and_helpers() -> None:
     assert sorted(testutils.__all__) == [
         "BACKEND_ENV",
         "DRIVER_ENV",
+        "EmbeddedMongoDb",
         "MongoDbFixture",
         "MongoDbServer",
         "mongodb",

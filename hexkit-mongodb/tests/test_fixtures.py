@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from hexkit.protocols.dao import Index, ResourceNotFoundError, UniqueConstraintViolationError
 from hexkit.providers.mongodb._servers import EmbeddedMongoDb, docker_answers
 from hexkit.providers.mongodb.testutils import (
+    BACKEND_ENV,
     MongoDbFixture,
     MongoDbServer,
     running_server,
@@ -82,10 +84,15 @@ async def test_works_in_a_module_scoped_loop(mongodb: MongoDbFixture) -> None:
     await asyncio.wait_for(mongodb.dao_factory._client.admin.command("ping"), timeout=10)
 
 
-def test_the_session_server_is_embedded_here(mongodb_server: MongoDbServer) -> None:
-    assert mongodb_server.backend == "embedded"
-    assert mongodb_server.dsn.get_secret_value().startswith("mongodb://127.0.0.1:")
-    assert "127.0.0.1" not in repr(mongodb_server)
+def test_the_session_server_comes_from_the_chosen_backend(mongodb_server: MongoDbServer) -> None:
+    choice = os.environ.get(BACKEND_ENV, "") or "auto"
+    if choice == "auto":
+        choice = "testcontainers" if docker_answers() else "embedded"
+    expected = "dsn" if choice.startswith("mongodb") else choice
+    assert mongodb_server.backend == expected
+    if expected == "embedded":
+        assert mongodb_server.dsn.get_secret_value().startswith("mongodb://127.0.0.1:")
+    assert mongodb_server.dsn.get_secret_value() not in repr(mongodb_server)
 
 
 def test_a_dsn_backend_uses_the_given_server() -> None:

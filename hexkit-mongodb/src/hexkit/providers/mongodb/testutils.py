@@ -23,6 +23,9 @@ The server comes from ``HEXKIT_TEST_MONGODB``:
 - a ``mongodb://`` or ``mongodb+srv://`` DSN: an existing server (each test uses
   its own database and drops it afterwards).
 
+``EmbeddedMongoDb`` starts a SecantusDB server process of your own, for tests that
+kill and restart the database (``kill()``, ``start()`` on the same port and data).
+
 The driver client is bound to one event loop, so ``mongodb`` builds and closes its
 factory in the loop the test runs in, whether pytest-asyncio gives the test a
 function-scoped or a wider loop (``@pytest.mark.asyncio(loop_scope="session")``).
@@ -48,6 +51,7 @@ from ._servers import EmbeddedMongoDb, docker_answers, mongo_container
 __all__ = [
     "BACKEND_ENV",
     "DRIVER_ENV",
+    "EmbeddedMongoDb",
     "MongoDbFixture",
     "MongoDbServer",
     "mongodb",
