@@ -1,0 +1,317 @@
+"""Server-side work that spans many requests: streaming uploads and multipart copies.
+
+Both start a multipart upload, run a bounded number of part requests at once, and abort
+the upload when anything fails (an error, or the caller's cancellation), so that no
+half-finished upload stays behind to be billed and to block ``init_multipart_upload``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import math
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Coroutine
+from typing import Any
+
+from hexkit.protocols.objstorage import MAX_PART_NUMBER
+from hexkit.protocols.objstorage._protocol import Data
+
+from ._client import Runner
+from ._config import S3Config
+
+__all__ = ["multipart_copy", "put_stream"]
+
+log = logging.getLogger(__name__)
+
+
+async def _pieces(data: Data) -> AsyncGenerator[memoryview, None]:
+    """Yield ``data`` as read-only views, copying only what the caller could still change."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        yield memoryview(bytes(data) if not isinstance(data, bytes) else data)
+        return
+    source: AsyncIterable[Any] = data
+    async for chunk in source:
+        if isinstance(chunk, bytes):
+            yield memoryview(chunk)  # immutable: no copy needed
+        elif isinstance(chunk, bytearray | memoryview):
+            yield memoryview(bytes(chunk))  # the caller may reuse its buffer
+        else:
+            raise TypeError(f"put_object's data must yield bytes, got {type(chunk)!r}.")
+
+
+class _Buffer:
+    """Pieces of the stream not yet sent; ``take`` joins them with a single copy."""
+
+    def __init__(self, data: Data) -> None:
+        self._source = _pieces(data)
+        self._pieces: list[memoryview] = []
+        self.size = 0
+        self.exhausted = False
+
+    async def fill(self, limit: int) -> None:
+        """Read from the source until ``limit`` bytes are held or it ends."""
+        while self.size < limit and not self.exhausted:
+            try:
+                piece = await anext(self._source)
+            except StopAsyncIteration:
+                self.exhausted = True
+            else:
+                self._pieces.append(piece)
+                self.size += len(piece)
+
+    async def close(self) -> None:
+        """Stop reading: close our generator over the caller's stream."""
+        await self._source.aclose()
+
+    def take(self, limit: int) -> bytes:
+        """Remove and return up to ``limit`` bytes (views into the rest stay uncopied)."""
+        taken: list[memoryview] = []
+        wanted = limit
+        while wanted and self._pieces:
+            piece = self._pieces[0]
+            if len(piece) <= wanted:
+                taken.append(self._pieces.pop(0))
+                wanted -= len(piece)
+            else:
+                taken.append(piece[:wanted])
+                self._pieces[0] = piece[wanted:]
+                wanted = 0
+        body = b"".join(taken)
+        self.size -= len(body)
+        return body
+
+
+class _Parts:
+    """Runs part requests, at most ``limit`` at once, and remembers the first failure."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._tasks: list[asyncio.Task[dict[str, Any]]] = []
+
+    async def reserve(self) -> None:
+        """Wait for a free slot, then raise a failure seen so far."""
+        await self._slots.acquire()
+        try:
+            self.raise_failure()
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def unreserve(self) -> None:
+        """Give back a reserved slot that is not needed."""
+        self._slots.release()
+
+    def launch(self, request: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+        """Start ``request`` in a reserved slot; the slot frees when it finishes."""
+        task = asyncio.create_task(request())
+        task.add_done_callback(lambda _: self._slots.release())
+        self._tasks.append(task)
+
+    async def start(self, request: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+        """Reserve a slot, then launch ``request`` in it."""
+        await self.reserve()
+        self.launch(request)
+
+    def raise_failure(self) -> None:
+        """Raise the error of the first part request that failed, if any did."""
+        for task in self._tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    async def results(self) -> list[dict[str, Any]]:
+        """Wait for every part request; return ``{PartNumber, ETag}`` items in order."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.raise_failure()
+        return sorted((task.result() for task in self._tasks), key=lambda p: p["PartNumber"])
+
+    async def settle(self) -> None:
+        """Let running requests finish before an abort.
+
+        A thread in flight cannot be cancelled, and a part that lands after the abort
+        would leave parts behind on some servers.
+        """
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _abort_after(
+    runner: Runner, parts: _Parts, bucket_id: str, object_id: str, upload_id: str
+) -> None:
+    await parts.settle()
+    await runner.call("abort_multipart_upload", Bucket=bucket_id, Key=object_id, UploadId=upload_id)
+
+
+async def _finish_or_abort(
+    runner: Runner,
+    parts: _Parts,
+    work: Awaitable[None],
+    *,
+    bucket_id: str,
+    object_id: str,
+    upload_id: str,
+    abort: bool,
+    condition: dict[str, str] | None = None,
+) -> None:
+    """Await ``work``; on any failure (cancellation too) abort the upload, then re-raise.
+
+    ``condition`` adds conditional-write parameters to the completion request.
+    """
+    try:
+        await work
+        done = await parts.results()
+        await runner.call(
+            "complete_multipart_upload",
+            Bucket=bucket_id,
+            Key=object_id,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": done},
+            **(condition or {}),
+        )
+    except BaseException as error:
+        if not abort:
+            raise
+        cleanup = asyncio.ensure_future(
+            _abort_after(runner, parts, bucket_id, object_id, upload_id)
+        )
+        try:
+            # Shielded: a second cancellation must not interrupt the abort.
+            await asyncio.shield(cleanup)
+        except Exception as abort_error:  # noqa: BLE001 - the original error matters more
+            log.warning("Could not abort multipart upload %s: %s", upload_id, abort_error)
+            error.add_note(
+                f"The multipart upload {upload_id!r} could not be aborted ({abort_error});"
+                " abort it with abort_multipart_upload."
+            )
+        raise
+
+
+async def put_stream(
+    runner: Runner,
+    config: S3Config,
+    bucket_id: str,
+    object_id: str,
+    data: Data,
+    content_type: str | None,
+) -> None:
+    """Upload ``data`` with one PUT below the threshold, else as a concurrent multipart upload.
+
+    At most ``s3_multipart_concurrency`` parts are held, in flight or being filled, so
+    memory stays near (concurrency + 1) x chunk size whatever the object's size.
+    """
+    extra = {} if content_type is None else {"ContentType": content_type}
+    buffer = _Buffer(data)
+    try:
+        await _put_buffered(runner, config, bucket_id, object_id, buffer, extra)
+    finally:
+        await buffer.close()
+
+
+async def _put_buffered(
+    runner: Runner,
+    config: S3Config,
+    bucket_id: str,
+    object_id: str,
+    buffer: _Buffer,
+    extra: dict[str, str],
+) -> None:
+    chunk_size = config.s3_multipart_chunk_size
+    condition = {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
+    await buffer.fill(config.s3_multipart_threshold)
+    if buffer.exhausted and buffer.size < config.s3_multipart_threshold:
+        body = buffer.take(buffer.size)
+        await runner.call(
+            "put_object", Bucket=bucket_id, Key=object_id, Body=body, **extra, **condition
+        )
+        return
+
+    created = await runner.call("create_multipart_upload", Bucket=bucket_id, Key=object_id, **extra)
+    upload_id: str = created["UploadId"]
+    parts = _Parts(config.s3_multipart_concurrency)
+
+    async def upload(number: int, body: bytes) -> dict[str, Any]:
+        answer = await runner.call(
+            "upload_part",
+            Bucket=bucket_id,
+            Key=object_id,
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=body,
+        )
+        return {"PartNumber": number, "ETag": answer["ETag"]}
+
+    async def produce() -> None:
+        number = 0
+        while True:
+            # Reserve the slot before reading: at most the parts in flight and the one
+            # being filled are ever held in memory.
+            await parts.reserve()
+            await buffer.fill(chunk_size)
+            if not buffer.size:
+                parts.unreserve()
+                return
+            number += 1
+            if number > MAX_PART_NUMBER:
+                raise ValueError(
+                    f"Object {object_id!r} needs more than {MAX_PART_NUMBER} parts of"
+                    f" {chunk_size} bytes; raise s3_multipart_chunk_size to upload it."
+                )
+            parts.launch(functools.partial(upload, number, buffer.take(chunk_size)))
+
+    await _finish_or_abort(
+        runner,
+        parts,
+        produce(),
+        bucket_id=bucket_id,
+        object_id=object_id,
+        upload_id=upload_id,
+        abort=True,
+        condition=condition,
+    )
+
+
+async def multipart_copy(
+    runner: Runner,
+    config: S3Config,
+    source: tuple[str, str],
+    dest: tuple[str, str],
+    *,
+    size: int,
+    content_type: str | None,
+    abort_failed: bool,
+) -> None:
+    """Copy an object with UploadPartCopy ranges, for objects above CopyObject's limit."""
+    (source_bucket, source_key), (dest_bucket, dest_key) = source, dest
+    part_size = max(config.s3_copy_part_size, math.ceil(size / MAX_PART_NUMBER))
+    extra = {} if content_type is None else {"ContentType": content_type}
+    created = await runner.call(
+        "create_multipart_upload", Bucket=dest_bucket, Key=dest_key, **extra
+    )
+    upload_id: str = created["UploadId"]
+    parts = _Parts(config.s3_multipart_concurrency)
+
+    async def copy(number: int, first: int, last: int) -> dict[str, Any]:
+        answer = await runner.call(
+            "upload_part_copy",
+            Bucket=dest_bucket,
+            Key=dest_key,
+            UploadId=upload_id,
+            PartNumber=number,
+            CopySource={"Bucket": source_bucket, "Key": source_key},
+            CopySourceRange=f"bytes={first}-{last}",
+        )
+        return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
+
+    async def produce() -> None:
+        for number, first in enumerate(range(0, size, part_size), start=1):
+            last = min(first + part_size, size) - 1
+            await parts.start(functools.partial(copy, number, first, last))
+
+    await _finish_or_abort(
+        runner,
+        parts,
+        produce(),
+        bucket_id=dest_bucket,
+        object_id=dest_key,
+        upload_id=upload_id,
+        abort=abort_failed,
+    )

@@ -1,0 +1,50 @@
+"""Pytest fixtures for the S3 provider, and a real-HTTP ``PresignedTransfer``.
+
+Enable the fixtures in a ``conftest.py``::
+
+    pytest_plugins = ["hexkit.providers.s3.testutils"]
+
+then use ``s3`` (function scope: ``.config``, ``.storage``, ``.populate_buckets()``,
+``.populate_file()``, ``.reset()``, ``.open_storage(**overrides)``) and ``s3_server``
+(session scope: where the server listens). ``HEXKIT_TEST_S3`` picks the server:
+``auto`` (default), ``embedded``, ``testcontainers`` or an ``http(s)://`` endpoint; see
+:mod:`hexkit.providers.s3.testutils._backends`. Needs ``hexkit-s3[testing]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from ._backends import BACKEND_ENV, S3Server, docker_available, start_server
+from ._fixture import S3Fixture
+from ._http import HttpTransfer
+
+__all__ = [
+    "BACKEND_ENV",
+    "HttpTransfer",
+    "S3Fixture",
+    "S3Server",
+    "docker_available",
+    "s3",
+    "s3_server",
+    "start_server",
+]
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """Start the S3 test server once per session (see ``HEXKIT_TEST_S3``)."""
+    with start_server() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def s3(s3_server: S3Server) -> AsyncIterator[S3Fixture]:
+    """Yield a storage on an empty server; everything it stored is deleted afterwards."""
+    async with S3Fixture.open(s3_server) as fixture:
+        await fixture.reset()
+        yield fixture
+        await fixture.reset()

@@ -1,0 +1,183 @@
+"""S3-compatible servers for tests: moto in-process, MinIO in Docker, or a given endpoint.
+
+``HEXKIT_TEST_S3`` picks the backend:
+
+- ``auto`` (default): ``testcontainers`` when a Docker daemon answers, else ``embedded``.
+- ``testcontainers``: a MinIO container, started once per test session.
+- ``embedded``: moto's ``ThreadedMotoServer`` on a free loopback port, in this process,
+  behind :class:`~._strict.StrictPresignedRequests` so presigned requests are checked as
+  S3 checks them.
+- ``http://...`` or ``https://...``: a running server; its credentials come from
+  ``HEXKIT_TEST_S3_ACCESS_KEY_ID`` / ``HEXKIT_TEST_S3_SECRET_ACCESS_KEY`` (default
+  ``minioadmin``/``minioadmin``) and its region from ``HEXKIT_TEST_S3_REGION``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+
+__all__ = ["BACKEND_ENV", "MINIO_IMAGE", "S3Server", "docker_available", "start_server"]
+
+BACKEND_ENV = "HEXKIT_TEST_S3"
+MINIO_IMAGE = "minio/minio:RELEASE.2024-10-13T13-34-11Z"
+_TEST_KEY_ID = "hexkit-test-key"
+_TEST_SECRET = "hexkit-test-secret"  # noqa: S105 - a throwaway credential of a test server
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """Where a test S3 server listens and how to sign requests for it."""
+
+    backend: str
+    endpoint_url: str
+    access_key_id: str
+    secret_access_key: SecretStr = field(repr=False)
+    region: str = "us-east-1"
+
+    def config_values(self) -> dict[str, Any]:
+        """Return the ``S3Config`` fields that point at this server."""
+        return {
+            "s3_endpoint_url": self.endpoint_url,
+            "s3_access_key_id": self.access_key_id,
+            "s3_secret_access_key": self.secret_access_key,
+            "s3_region": self.region,
+        }
+
+
+def docker_available(timeout: float = 2.0) -> bool:
+    """Tell whether a Docker daemon answers ``GET /_ping`` within ``timeout`` seconds.
+
+    Talks to ``DOCKER_HOST`` (``unix://`` or ``tcp://``, default the local socket) with a
+    plain socket, so a missing daemon costs no client library and leaves nothing open.
+    """
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    try:
+        if host.startswith("unix://"):
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.settimeout(timeout)
+            address: Any = host.removeprefix("unix://")
+        elif host.startswith("tcp://"):
+            name, _, port = host.removeprefix("tcp://").rpartition(":")
+            connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            connection.settimeout(timeout)
+            address = (name, int(port))
+        else:
+            return False
+        with connection:
+            connection.connect(address)
+            connection.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            answer = connection.recv(64)
+    except (OSError, ValueError):
+        return False
+    return answer.startswith(b"HTTP/1.") and b" 200" in answer.split(b"\r\n", 1)[0]
+
+
+@contextlib.contextmanager
+def start_server(choice: str | None = None) -> Iterator[S3Server]:
+    """Start (or point at) the server that ``choice`` or ``HEXKIT_TEST_S3`` names."""
+    choice = (choice or os.environ.get(BACKEND_ENV) or "auto").strip()
+    if choice == "auto":
+        choice = "testcontainers" if docker_available() else "embedded"
+    if choice == "embedded":
+        with _embedded() as server:
+            yield server
+    elif choice == "testcontainers":
+        with _minio_container() as server:
+            yield server
+    elif choice.startswith(("http://", "https://")):
+        yield S3Server(
+            backend="external",
+            endpoint_url=choice,
+            access_key_id=os.environ.get("HEXKIT_TEST_S3_ACCESS_KEY_ID", "minioadmin"),
+            secret_access_key=SecretStr(
+                os.environ.get("HEXKIT_TEST_S3_SECRET_ACCESS_KEY", "minioadmin")
+            ),
+            region=os.environ.get("HEXKIT_TEST_S3_REGION", "us-east-1"),
+        )
+    else:
+        raise ValueError(
+            f"{BACKEND_ENV}={choice!r} is not a backend; use 'auto', 'embedded',"
+            " 'testcontainers' or the http(s):// URL of a running S3-compatible server."
+        )
+
+
+@contextlib.contextmanager
+def _embedded() -> Iterator[S3Server]:
+    try:
+        from ._strict import StrictMotoServer  # noqa: PLC0415 - moto is a testing extra
+    except ImportError as error:
+        raise RuntimeError(
+            "The embedded S3 backend needs moto; run `pip install 'hexkit-s3[testing]'`"
+            " (from a local path or wheelhouse)."
+        ) from error
+    # moto's server logs every request through werkzeug; keep test output readable.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = StrictMotoServer(secret_access_key=_TEST_SECRET)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield S3Server(
+            backend="embedded",
+            endpoint_url=f"http://{host}:{port}",
+            access_key_id=_TEST_KEY_ID,
+            secret_access_key=SecretStr(_TEST_SECRET),
+        )
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def _minio_container(startup_timeout: float = 60.0) -> Iterator[S3Server]:
+    try:
+        from testcontainers.core.container import DockerContainer  # noqa: PLC0415
+    except ImportError as error:
+        raise RuntimeError(
+            "The testcontainers S3 backend needs testcontainers; run"
+            " `pip install 'hexkit-s3[testing]'` (from a local path or wheelhouse)."
+        ) from error
+    container = (
+        DockerContainer(MINIO_IMAGE)
+        .with_command("server /data")
+        .with_env("MINIO_ROOT_USER", _TEST_KEY_ID)
+        .with_env("MINIO_ROOT_PASSWORD", _TEST_SECRET)
+        .with_exposed_ports(9000)
+    )
+    with container:
+        host = container.get_container_host_ip()
+        endpoint = f"http://{host}:{container.get_exposed_port(9000)}"
+        _wait_until_live(f"{endpoint}/minio/health/live", startup_timeout)
+        yield S3Server(
+            backend="testcontainers",
+            endpoint_url=endpoint,
+            access_key_id=_TEST_KEY_ID,
+            secret_access_key=SecretStr(_TEST_SECRET),
+        )
+
+
+def _wait_until_live(url: str, timeout: float) -> None:
+    """Poll ``url`` until it answers 200, or raise after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - http(s) only
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"MinIO did not become live at {url} within {timeout} s; check `docker logs`"
+                " of the container, or use HEXKIT_TEST_S3=embedded."
+            )
+        time.sleep(0.2)  # polling a server that starts in another process
