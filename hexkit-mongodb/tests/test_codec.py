@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from hexkit.providers.mongodb._codec import (
     decimal_fields,
     decode_decimals,
+    encode_value,
     may_hold_decimal,
     to_decimal,
 )
@@ -94,3 +95,9 @@ def test_decode_decimals_reaches_into_lists_and_documents() -> None:
         "d": "1.5",
     }
     assert str(document["b"][1]["c"]) == "-0.00"
+
+
+def test_a_decimal_beyond_decimal128_is_refused_with_advice() -> None:
+    with pytest.raises(ValueError, match="quantize"):
+        encode_value(Decimal("1." + "1" * 40))
+    assert encode_value(Decimal("1." + "1" * 33)) == Decimal128("1." + "1" * 33)

@@ -137,7 +137,14 @@ def encode_value(value: Any) -> Any:  # noqa: PLR0911 - one return per row of th
     if isinstance(value, datetime.date):
         return datetime.datetime(value.year, value.month, value.day, tzinfo=_UTC)
     if isinstance(value, decimal.Decimal):
-        return Decimal128(value)
+        try:
+            return Decimal128(value)
+        except decimal.DecimalException:
+            raise ValueError(
+                f"Decimal {value} does not fit MongoDB's Decimal128 (34 significant digits,"
+                " exponent -6176 to 6111); round it, e.g. with Decimal.quantize(), before"
+                " storing it."
+            ) from None
     return value
 
 
