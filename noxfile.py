@@ -103,9 +103,12 @@ def wheeltest(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Run the demo flow over providers chosen by name."""
+    """Run the file services on embedded servers and push a 20 MiB file through them."""
     install_editable(session)
-    session.run("python", "examples/memory_demo.py", *session.posargs)
+    session.install(*EXAMPLE_DEPS)
+    session.run(
+        "python", "-m", "file_services.demo", *session.posargs, env={"PYTHONPATH": "examples"}
+    )
 
 
 @nox.session(python=PYTHON)
