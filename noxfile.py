@@ -89,7 +89,12 @@ def wheeltest(session: nox.Session) -> None:
     output = session.run("hexkit", "providers", "--json", silent=True)
     rows = json.loads(str(output))
     session.log(json.dumps(rows, indent=2))
-    expected = {("dao", "memory", "hexkit"), ("objstorage", "memory", "hexkit")}
+    expected = {
+        ("dao", "memory", "hexkit"),
+        ("objstorage", "memory", "hexkit"),
+        ("dao", "mongodb", "hexkit-mongodb"),
+        ("objstorage", "s3", "hexkit-s3"),
+    }
     found = {(row["kind"], row["name"], row["distribution"]) for row in rows}
     if not expected <= found:
         session.error(
