@@ -89,7 +89,12 @@ def wheeltest(session: nox.Session) -> None:
     output = session.run("hexkit", "providers", "--json", silent=True)
     rows = json.loads(str(output))
     session.log(json.dumps(rows, indent=2))
-    expected = {("dao", "memory", "hexkit"), ("objstorage", "memory", "hexkit")}
+    expected = {
+        ("dao", "memory", "hexkit"),
+        ("objstorage", "memory", "hexkit"),
+        ("dao", "mongodb", "hexkit-mongodb"),
+        ("objstorage", "s3", "hexkit-s3"),
+    }
     found = {(row["kind"], row["name"], row["distribution"]) for row in rows}
     if not expected <= found:
         session.error(
@@ -103,9 +108,12 @@ def wheeltest(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Run the demo flow over providers chosen by name."""
+    """Run the file services on embedded servers and push a 20 MiB file through them."""
     install_editable(session)
-    session.run("python", "examples/memory_demo.py", *session.posargs)
+    session.install(*EXAMPLE_DEPS)
+    session.run(
+        "python", "-m", "file_services.demo", *session.posargs, env={"PYTHONPATH": "examples"}
+    )
 
 
 @nox.session(python=PYTHON)

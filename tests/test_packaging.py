@@ -101,4 +101,7 @@ def test_console_script_lists_providers_with_distribution_and_version() -> None:
     }
     version = importlib.metadata.version("hexkit")
     assert memory == {("dao", "hexkit", version), ("objstorage", "hexkit", version)}
+    plugins = {(row["kind"], row["name"], row["distribution"]) for row in rows}
+    assert ("dao", "mongodb", "hexkit-mongodb") in plugins
+    assert ("objstorage", "s3", "hexkit-s3") in plugins
     assert all(row["status"] == "ok" for row in rows)

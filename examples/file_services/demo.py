@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -62,6 +63,7 @@ def backends() -> Iterator[Backends]:
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only for the embedded setup
     from secantus import SecantusDBServer  # noqa: PLC0415 - only for the embedded setup
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request log lines
     with tempfile.TemporaryDirectory(prefix="hexkit-demo-") as data_dir:
         mongo = SecantusDBServer(host="127.0.0.1", port=0, storage_path=data_dir)
         mongo.start()

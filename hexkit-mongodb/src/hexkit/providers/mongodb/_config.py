@@ -1,0 +1,67 @@
+"""Settings of the MongoDB DAO provider."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["MongoDbConfig"]
+
+_SCHEMES = ("mongodb://", "mongodb+srv://")
+
+
+class MongoDbConfig(BaseSettings):
+    """Where the MongoDB server is and how to talk to it.
+
+    Read from the environment with the prefix ``HEXKIT_MONGODB_``:
+    ``HEXKIT_MONGODB_MONGO_DSN``, ``HEXKIT_MONGODB_DB_NAME``,
+    ``HEXKIT_MONGODB_MONGO_TIMEOUT`` and ``HEXKIT_MONGODB_MONGO_DRIVER``.
+    The DSN is a secret (it usually holds a password): it never appears in
+    ``repr``, logs or error messages, not even when it fails validation.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="HEXKIT_MONGODB_",
+        # A DSN that fails validation must not be echoed in the error text.
+        hide_input_in_errors=True,
+        frozen=True,
+    )
+
+    mongo_dsn: SecretStr = Field(
+        ...,
+        description="Connection string, mongodb:// or mongodb+srv://, credentials included.",
+        examples=["mongodb://user:password@localhost:27017/?replicaSet=rs0"],
+    )
+    db_name: str = Field(
+        ..., min_length=1, description="The database that holds the DAO collections."
+    )
+    mongo_timeout: int | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Seconds to wait for server selection, for a connection and for a socket"
+            " read or write before a DAO call fails; None keeps the driver's defaults"
+            " (30 s server selection, no socket timeout)."
+        ),
+    )
+    mongo_driver: Literal["pymongo", "motor"] = Field(
+        default="pymongo",
+        description=(
+            "'pymongo' uses PyMongo's native asyncio AsyncMongoClient; 'motor' uses the"
+            " deprecated Motor driver (install hexkit-mongodb[motor]) for services"
+            " still migrating off it."
+        ),
+    )
+
+    @field_validator("mongo_dsn")
+    @classmethod
+    def _check_scheme(cls, value: SecretStr) -> SecretStr:
+        """Reject DSNs that the MongoDB drivers cannot use, without echoing them."""
+        if not value.get_secret_value().startswith(_SCHEMES):
+            raise ValueError(
+                "mongo_dsn must start with 'mongodb://' or 'mongodb+srv://';"
+                " fix the connection string (its value is not shown because it is secret)"
+            )
+        return value

@@ -1,0 +1,311 @@
+"""The MongoDB DAOs: one collection each, documents as described in ``_codec``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from bson.decimal128 import Decimal128
+from pydantic import BaseModel, ValidationError
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from hexkit.protocols.dao import (
+    DaoError,
+    DaoSpec,
+    FindQuery,
+    FindResult,
+    MultipleHitsFoundError,
+    NoHitsFoundError,
+    ResourceAlreadyExistsError,
+    ResourceNotFoundError,
+)
+
+from ._codec import decimal_fields, decode_decimals, encode_document, encode_value, to_decimal
+from ._driver import maybe_await
+from ._errors import translated
+
+if TYPE_CHECKING:
+    from ._factory import MongoDbDaoFactory
+
+__all__ = ["MongoDbDao", "MongoDbDaoSurrogateId"]
+
+Dto = TypeVar("Dto", bound=BaseModel)
+
+# Documents fetched per round trip while streaming find_all: bounds client memory
+# independently of the number of hits (the server's default is up to 16 MiB).
+_BATCH_SIZE = 1000
+# A concurrent upsert of the same new ID can lose the race for the _id index;
+# the retry then replaces the winner's document, as a later upsert should.
+_UPSERT_ATTEMPTS = 5
+
+
+class _MongoFindResult(FindResult[Dto]):
+    """Hits streamed from a server-side cursor opened on first iteration.
+
+    Documents are taken from the cursor a batch at a time (one round trip each) and
+    validated one by one as the caller advances, so memory stays bounded by the batch
+    size and a document that no longer validates fails at its own position.
+    """
+
+    def __init__(self, dao: MongoDbDao[Dto], query: FindQuery, session: Any) -> None:
+        self._dao = dao
+        self._query = query
+        self._filter = dao._filter(query)
+        self._session = session
+        self._cursor: Any = None
+        self._batch: list[dict[str, Any]] = []
+        self._position = 0
+        self._exhausted = query.limit == 0  # MongoDB reads limit 0 as "no limit"
+
+    def _open(self) -> Any:
+        options: dict[str, Any] = {"skip": self._query.skip, "batch_size": _BATCH_SIZE}
+        if self._query.limit is not None:
+            options["limit"] = self._query.limit
+        if self._query.sort:
+            options["sort"] = self._dao._sort(self._query)
+        return self._dao._collection.find(self._filter, session=self._session, **options)
+
+    async def _fetch(self) -> None:
+        if self._exhausted:
+            raise StopAsyncIteration
+        if self._cursor is None:
+            self._cursor = self._open()
+        try:
+            batch: list[dict[str, Any]] = await self._cursor.to_list(length=_BATCH_SIZE)
+        except PyMongoError as error:
+            raise self._dao._translated(error) from error
+        if not batch:
+            self._exhausted = True
+            raise StopAsyncIteration
+        self._batch, self._position = batch, 0
+
+    async def __anext__(self) -> Dto:
+        if self._position >= len(self._batch):
+            await self._fetch()
+        document = self._batch[self._position]
+        self._position += 1
+        return self._dao._to_dto(document)
+
+    async def total_count(self) -> int:
+        """Count every match, ignoring skip and limit."""
+        try:
+            count: int = await self._dao._collection.count_documents(
+                self._filter, session=self._session
+            )
+        except PyMongoError as error:
+            raise self._dao._translated(error) from error
+        return count
+
+    async def aclose(self) -> None:
+        """Close the server-side cursor of a result not consumed to the end."""
+        self._batch, self._position, self._exhausted = [], 0, True
+        if self._cursor is not None:
+            cursor, self._cursor = self._cursor, None
+            try:
+                await maybe_await(cursor.close())
+            except PyMongoError as error:
+                raise self._dao._translated(error) from error
+
+
+class MongoDbDao(Generic[Dto]):
+    """A DAO over one MongoDB collection; callers choose the IDs."""
+
+    def __init__(self, factory: MongoDbDaoFactory, spec: DaoSpec[Dto], collection: Any) -> None:
+        self._factory = factory
+        self._spec = spec
+        self._collection = collection
+        self._name = spec.name
+        self._id_field = spec.id_field
+        # Only these top-level fields are searched for Decimal128 values on reads.
+        self._decimal_fields = decimal_fields(spec.dto_model)
+
+    def __repr__(self) -> str:
+        model = self._spec.dto_model.__name__
+        return f"{type(self).__name__}(collection={self._name!r}, dto={model})"
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _session(self) -> Any:
+        return self._factory._session_var.get()
+
+    def _translated(self, error: PyMongoError, id_: Any = None) -> DaoError:
+        return translated(
+            error,
+            collection=self._name,
+            id_=id_,
+            id_field=self._id_field,
+            in_transaction=self._session() is not None,
+        )
+
+    def _check_dto(self, dto: Any) -> Dto:
+        if not isinstance(dto, self._spec.dto_model):
+            raise TypeError(
+                f"Expected a {self._spec.dto_model.__name__} instance, got {type(dto).__name__}."
+            )
+        return dto
+
+    def _path(self, path: str) -> str:
+        return "_id" if path == self._id_field else path
+
+    def _filter(self, query: FindQuery) -> dict[str, Any]:
+        # "$eq" makes every value literal: a dict such as {"$ne": None} is compared
+        # as a value and never read as an operator.
+        return {self._path(path): {"$eq": encode_value(value)} for path, value in query.conditions}
+
+    def _sort(self, query: FindQuery) -> list[tuple[str, int]]:
+        keys = [(self._path(path), DESCENDING if desc else ASCENDING) for path, desc in query.sort]
+        if all(path != "_id" for path, _ in keys):
+            keys.append(("_id", ASCENDING))  # a total order, so skip/limit pages are stable
+        return keys
+
+    def _to_dto(self, document: dict[str, Any]) -> Dto:
+        id_ = document.pop("_id", None)
+        document[self._id_field] = id_
+        for name in self._decimal_fields:
+            value = document.get(name)
+            kind = type(value)
+            if kind is Decimal128:
+                document[name] = to_decimal(value)  # type: ignore[arg-type]
+            elif kind is dict or kind is list:
+                decode_decimals(value)
+        try:
+            return self._spec.dto_model.model_validate(document, by_name=True, strict=False)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "<document>"
+            raise DaoError(
+                f"The stored document with ID {id_!r} in collection {self._name!r} no longer"
+                f" validates against {self._spec.dto_model.__name__} ({error.error_count()}"
+                f" error(s), first at {where!r}: {first['msg']}); migrate the stored"
+                " documents or make the model accept them."
+            ) from error
+
+    # --- the DAO protocol ------------------------------------------------------------
+
+    async def get_by_id(self, id_: Any) -> Dto:
+        """Return the resource with this ID or raise ``ResourceNotFoundError``."""
+        key = self._spec.validate_id(id_)
+        try:
+            document = await self._collection.find_one({"_id": key}, session=self._session())
+        except PyMongoError as error:
+            raise self._translated(error, key) from error
+        if document is None:
+            raise ResourceNotFoundError(id_=key, collection=self._name)
+        return self._to_dto(document)
+
+    async def insert(self, dto: Dto) -> None:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
+        await self._insert(self._check_dto(dto))
+
+    async def _insert(self, dto: BaseModel) -> None:
+        document = encode_document(dto, self._id_field)
+        key = getattr(dto, self._id_field)
+        session = self._session()
+        try:
+            await self._collection.insert_one(document, session=session)
+        except DuplicateKeyError as error:
+            # The server may report a unique index before the _id index; a taken ID
+            # is the more fundamental conflict, as in the reference implementation.
+            if await self._id_taken(document["_id"], session):
+                raise ResourceAlreadyExistsError(id_=key, collection=self._name) from error
+            raise self._translated(error, key) from error
+        except PyMongoError as error:
+            raise self._translated(error, key) from error
+
+    async def _id_taken(self, id_: Any, session: Any) -> bool:
+        try:
+            found = await self._collection.find_one({"_id": id_}, {"_id": 1}, session=session)
+        except PyMongoError:
+            return False  # e.g. the failed write aborted the transaction: report the error
+        return found is not None
+
+    async def update(self, dto: Dto) -> None:
+        """Replace an existing resource or raise ``ResourceNotFoundError``."""
+        document = encode_document(self._check_dto(dto), self._id_field)
+        key = getattr(dto, self._id_field)
+        try:
+            result = await self._collection.replace_one(
+                {"_id": document["_id"]}, document, session=self._session()
+            )
+        except PyMongoError as error:
+            raise self._translated(error, key) from error
+        if result.matched_count == 0:
+            raise ResourceNotFoundError(id_=key, collection=self._name)
+
+    async def upsert(self, dto: Dto) -> None:
+        """Insert the resource, or replace it if its ID exists."""
+        document = encode_document(self._check_dto(dto), self._id_field)
+        key = getattr(dto, self._id_field)
+        session = self._session()
+        for attempt in range(_UPSERT_ATTEMPTS):
+            try:
+                await self._collection.replace_one(
+                    {"_id": document["_id"]}, document, upsert=True, session=session
+                )
+            except DuplicateKeyError as error:
+                retry = (
+                    session is None
+                    and attempt + 1 < _UPSERT_ATTEMPTS
+                    and (error.details or {}).get("keyPattern") == {"_id": 1}
+                )
+                if not retry:
+                    raise self._translated(error, key) from error
+            except PyMongoError as error:
+                raise self._translated(error, key) from error
+            else:
+                return
+
+    async def delete(self, id_: Any) -> None:
+        """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
+        key = self._spec.validate_id(id_)
+        try:
+            result = await self._collection.delete_one({"_id": key}, session=self._session())
+        except PyMongoError as error:
+            raise self._translated(error, key) from error
+        if result.deleted_count == 0:
+            raise ResourceNotFoundError(id_=key, collection=self._name)
+
+    async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
+        """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
+        query = self._spec.find_query(mapping, limit=2)
+        try:
+            cursor = self._collection.find(self._filter(query), limit=2, session=self._session())
+            documents = await cursor.to_list(length=2)
+        except PyMongoError as error:
+            raise self._translated(error) from error
+        if not documents:
+            raise NoHitsFoundError(mapping=mapping)
+        if len(documents) > 1:
+            raise MultipleHitsFoundError(mapping=mapping)
+        return self._to_dto(documents[0])
+
+    def find_all(
+        self,
+        *,
+        mapping: Mapping[str, Any],
+        skip: int | None = None,
+        limit: int | None = None,
+        sort: Sequence[str] | None = None,
+    ) -> FindResult[Dto]:
+        """Stream the matches; ``sort`` names fields, ``-`` for descending."""
+        query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
+        return _MongoFindResult(self, query, self._session())
+
+
+class MongoDbDaoSurrogateId(MongoDbDao[Dto]):
+    """A MongoDB DAO that assigns IDs on insert."""
+
+    async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
+        """Insert a new resource with a fresh ID and return it."""
+        creation_model = self._spec.dto_creation_model
+        assert creation_model is not None  # noqa: S101 - guaranteed by the factory
+        if not isinstance(dto, creation_model):
+            raise TypeError(
+                f"Expected a {creation_model.__name__} instance, got {type(dto).__name__}."
+            )
+        values = {name: getattr(dto, name) for name in creation_model.model_fields}
+        values[self._id_field] = await self._spec.new_id()
+        full = self._spec.dto_model.model_validate(values, by_name=True)
+        await self._insert(full)
+        return full.model_copy(deep=True)

@@ -1,0 +1,153 @@
+"""The MongoDB DAO factory: client lifecycle, index creation and transactions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
+from typing import Any, ClassVar
+
+from pymongo import ASCENDING
+from pymongo.errors import OperationFailure, PyMongoError
+
+from hexkit.protocols.dao import (
+    DaoError,
+    DaoFactoryProtocol,
+    DaoSpec,
+    TransactionError,
+    TransactionsNotSupportedError,
+)
+
+from ._config import MongoDbConfig
+from ._dao import MongoDbDao, MongoDbDaoSurrogateId
+from ._driver import close_client, make_client, maybe_await, start_session
+from ._errors import translated
+
+__all__ = ["MongoDbDaoFactory"]
+
+# Server codes for "an index with these keys exists with other options".
+_INDEX_CONFLICT_CODES = frozenset({85, 86})
+
+
+class MongoDbDaoFactory(DaoFactoryProtocol):
+    """DAOs over the collections of one MongoDB database.
+
+    Build it with :meth:`construct`, which owns the driver client and closes it on
+    exit. Transactions need a replica set (or a sharded cluster): a single-node
+    replica set is enough.
+    """
+
+    config_model: ClassVar[type[MongoDbConfig]] = MongoDbConfig
+
+    def __init__(self, *, config: MongoDbConfig, client: Any) -> None:
+        self._config = config
+        self._client = client
+        self._database = client[config.db_name]
+        self._transactions_supported: bool | None = None
+        self._session_var: ContextVar[Any] = ContextVar(
+            f"hexkit-mongodb-session-{id(self)}", default=None
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"MongoDbDaoFactory(db_name={self._config.db_name!r},"
+            f" driver={self._config.mongo_driver!r})"
+        )
+
+    @property
+    def config(self) -> MongoDbConfig:
+        """The settings this factory was built with."""
+        return self._config
+
+    @classmethod
+    @asynccontextmanager
+    async def construct(cls, *, config: MongoDbConfig) -> AsyncIterator[MongoDbDaoFactory]:
+        """Yield a factory over a new client of the configured driver; close it on exit.
+
+        The client binds to the running event loop on first use, so enter this in
+        the loop that will run the DAO calls.
+        """
+        client = make_client(config)
+        try:
+            yield cls(config=config, client=client)
+        finally:
+            await close_client(client)
+
+    async def _get_dao(self, spec: DaoSpec[Any]) -> MongoDbDao[Any]:
+        collection = self._database[spec.name]
+        for index in spec.indexes:
+            if index.fields == (spec.id_field,):
+                continue  # MongoDB's _id index exists and is unique already
+            keys = [("_id" if name == spec.id_field else name, ASCENDING) for name in index.fields]
+            try:
+                await collection.create_index(keys, unique=index.unique)
+            except OperationFailure as error:
+                if error.code in _INDEX_CONFLICT_CODES:
+                    raise DaoError(
+                        f"Collection {spec.name!r} already has an index on"
+                        f" {', '.join(index.fields)} with other options than {index!r};"
+                        " drop that index (or the collection) and call get_dao again."
+                    ) from error
+                raise translated(error, collection=spec.name, id_field=spec.id_field) from error
+            except PyMongoError as error:
+                raise translated(error, collection=spec.name, id_field=spec.id_field) from error
+        if spec.dto_creation_model is not None:
+            return MongoDbDaoSurrogateId(self, spec, collection)
+        return MongoDbDao(self, spec, collection)
+
+    async def _check_transactions(self) -> None:
+        if self._transactions_supported is None:
+            try:
+                hello = await self._client.admin.command("hello")
+            except PyMongoError as error:
+                raise translated(error, collection="<transaction>") from error
+            self._transactions_supported = bool(
+                "setName" in hello or hello.get("msg") == "isdbgrid"
+            )
+        if not self._transactions_supported:
+            raise TransactionsNotSupportedError(
+                "This MongoDB server is standalone, and MongoDB runs transactions only on a"
+                " replica set or a sharded cluster; start it as a replica set (a single node"
+                " is enough: mongod --replSet rs0, then rs.initiate()) or do without"
+                " transaction()."
+            )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Run this task's DAO calls in the block in one MongoDB transaction.
+
+        Commits on normal exit and aborts on an exception. Calls share one client
+        session through a context variable, so only calls awaited in this task (or
+        tasks it starts inside the block) take part.
+        """
+        if self._session_var.get() is not None:
+            raise TransactionError(
+                "A transaction is already active in this task; nested transactions are"
+                " not supported, so run the inner operations in the outer block."
+            )
+        await self._check_transactions()
+        try:
+            session = await start_session(self._client)
+            await maybe_await(session.start_transaction())
+        except PyMongoError as error:
+            raise translated(error, collection="<transaction>") from error
+        token = self._session_var.set(session)
+        try:
+            try:
+                yield
+            except BaseException:
+                # The server drops an unfinished transaction on its own if this fails.
+                with suppress(PyMongoError):
+                    await session.abort_transaction()
+                raise
+            try:
+                await session.commit_transaction()
+            except PyMongoError as error:
+                raise TransactionError(
+                    f"MongoDB could not commit the transaction ({error}); nothing was"
+                    " committed, retry the transaction."
+                ) from error
+        finally:
+            self._session_var.reset(token)
+            with suppress(PyMongoError):  # ending a session only frees server resources early
+                await maybe_await(session.end_session())

@@ -1,0 +1,249 @@
+"""MongoDB-compatible servers for tests: SecantusDB in a subprocess, or a container.
+
+Everything here blocks (process start, Docker calls); it runs in session fixtures
+outside any event loop, or through ``asyncio.to_thread`` from async tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["EmbeddedMongoDb", "docker_answers", "free_port", "mongo_container"]
+
+_HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((_HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection((_HOST, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class EmbeddedMongoDb:
+    """A SecantusDB server (MongoDB wire protocol) in a child process on loopback.
+
+    It advertises a single-node replica set, so transactions work; pass
+    ``standalone=True`` for a server that cannot run them. ``stop``/``kill`` keep the
+    data directory, so ``start`` brings the same data back on the same port;
+    ``close`` stops the server and deletes its data.
+    """
+
+    def __init__(self, *, port: int | None = None, standalone: bool = False) -> None:
+        self.port = port or free_port()
+        self.standalone = standalone
+        self._dir = Path(tempfile.mkdtemp(prefix="hexkit-secantus-"))
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def dsn(self) -> str:
+        """The connection string of this server (no credentials needed)."""
+        return f"mongodb://{_HOST}:{self.port}/"
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process ID while it runs."""
+        return None if self._process is None else self._process.pid
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server and wait until it accepts connections."""
+        if self._process is not None and self._process.poll() is None:
+            raise RuntimeError(f"The embedded server on port {self.port} runs already.")
+        if _accepts(self.port):
+            raise RuntimeError(
+                f"Port {self.port} on {_HOST} is in use by another process; pick another"
+                " port (or leave port=None for a free one)."
+            )
+        command = [
+            sys.executable,
+            "-m",
+            "secantus",
+            "--host",
+            _HOST,
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self._dir / "data"),
+            "--log-level",
+            "WARNING",
+        ]
+        if self.standalone:
+            command.append("--standalone")
+        log = (self._dir / "server.log").open("ab")
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                command, cwd=self._dir, stdout=log, stderr=subprocess.STDOUT
+            )
+        finally:
+            log.close()
+        deadline = time.monotonic() + timeout
+        while not _accepts(self.port):
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"SecantusDB exited with code {self._process.returncode} before accepting"
+                    f" connections on port {self.port}; its log says:\n{self._log_tail()}\n"
+                    "Check that `pip install SecantusDB` worked and the port is free."
+                )
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(
+                    f"SecantusDB did not accept connections on port {self.port} within"
+                    f" {timeout} s; its log says:\n{self._log_tail()}"
+                )
+            time.sleep(0.05)  # polling a condition with a deadline, not a fixed wait
+
+    def _log_tail(self) -> str:
+        try:
+            return (self._dir / "server.log").read_text(errors="replace")[-2000:]
+        except OSError:
+            return "<no log>"
+
+    def kill(self) -> None:
+        """Kill the server abruptly (SIGKILL), as a crash would."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server gracefully, killing it if it does not exit in time."""
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    def close(self) -> None:
+        """Stop the server and delete its data directory."""
+        self.stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> EmbeddedMongoDb:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _ping_unix_socket(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(3)
+        connection.connect(path)
+        connection.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        status_line = connection.recv(1024).split(b"\r\n", 1)[0]
+    return b" 200 " in status_line + b" "
+
+
+def docker_answers() -> bool:
+    """Return whether a Docker daemon answers a ping at ``$DOCKER_HOST`` (or the default socket).
+
+    A Unix socket is pinged directly, so no half-open SDK connection is left behind
+    when no daemon runs; other hosts are pinged through the docker SDK.
+    """
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    try:
+        if host.startswith("unix://"):
+            return _ping_unix_socket(host.removeprefix("unix://"))
+        # Imported by name: optional (testing extra) and shipped without type stubs.
+        docker: Any = importlib.import_module("docker")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            client = docker.from_env(timeout=3)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+    except Exception:  # noqa: BLE001 - any failure means "no usable daemon"
+        return False
+
+
+@contextmanager
+def mongo_container(image: str | None = None, timeout: float = 120.0) -> Iterator[str]:
+    """Run the official ``mongo`` image as a single-node replica set; yield its DSN.
+
+    ``image`` defaults to ``$HEXKIT_TEST_MONGODB_IMAGE`` or ``mongo:8.0``. The replica
+    set is initiated through the driver (no mongosh needed), and the DSN uses
+    ``directConnection=true`` because the member's own address is the container's.
+    """
+    try:
+        from testcontainers.core.container import (  # noqa: PLC0415 - optional
+            DockerContainer,
+        )
+    except ImportError:
+        raise ImportError(
+            "The testcontainers backend needs testcontainers; run"
+            ' `pip install "hexkit-mongodb[testing]"`.'
+        ) from None
+    from pymongo import MongoClient  # noqa: PLC0415 - only for this blocking setup
+
+    if not docker_answers():
+        raise RuntimeError(
+            "HEXKIT_TEST_MONGODB=testcontainers needs a running Docker daemon, and none"
+            " answers at $DOCKER_HOST or /var/run/docker.sock; start Docker, or use"
+            " HEXKIT_TEST_MONGODB=embedded (or auto)."
+        )
+
+    image = image or os.environ.get("HEXKIT_TEST_MONGODB_IMAGE", "mongo:8.0")
+    container: Any = (
+        DockerContainer(image).with_command("--replSet rs0 --bind_ip_all").with_exposed_ports(27017)
+    )
+    container.start()
+    try:
+        host = container.get_container_host_ip()
+        port = container.get_exposed_port(27017)
+        dsn = f"mongodb://{host}:{port}/?directConnection=true"
+        deadline = time.monotonic() + timeout
+        client: MongoClient[dict[str, Any]] = MongoClient(dsn, serverSelectionTimeoutMS=2000)
+        with client:
+            initiated = False
+            while True:
+                try:
+                    if not initiated:
+                        client.admin.command(
+                            "replSetInitiate",
+                            {"_id": "rs0", "members": [{"_id": 0, "host": "localhost:27017"}]},
+                        )
+                        initiated = True
+                    if client.admin.command("hello").get("isWritablePrimary"):
+                        break
+                except Exception as error:  # retried until the deadline
+                    if "already initialized" in str(error):
+                        initiated = True
+                    elif time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"The {image} container did not become a replica set primary"
+                            f" within {timeout} s ({error}); check `docker logs`."
+                        ) from error
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"The {image} container did not become primary within {timeout} s."
+                    )
+                time.sleep(0.2)  # polling a condition with a deadline
+        yield dsn
+    finally:
+        container.stop()

@@ -1,0 +1,115 @@
+"""The public surface: exported names, registration, and settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+import hexkit.providers.mongodb as package
+from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory, testutils
+from hexkit.registry import Registry
+
+SECRET_DSN = "mongodb://admin:s3cr3t-pa55@db.example:27017/?authSource=admin"  # noqa: S105 - a fake secret to look for in outputs
+
+
+def test_package_exports_exactly_the_public_names() -> None:
+    assert package.__all__ == [
+        "MongoDbConfig",
+        "MongoDbDao",
+        "MongoDbDaoFactory",
+        "MongoDbDaoSurrogateId",
+    ]
+    for name in package.__all__:
+        assert getattr(package, name).__module__.startswith("hexkit.providers.mongodb._")
+
+
+def test_testutils_exports_exactly_the_fixtures_and_helpers() -> None:
+    assert sorted(testutils.__all__) == [
+        "BACKEND_ENV",
+        "DRIVER_ENV",
+        "EmbeddedMongoDb",
+        "MongoDbFixture",
+        "MongoDbServer",
+        "mongodb",
+        "mongodb_driver",
+        "mongodb_server",
+        "running_server",
+    ]
+
+
+def test_registry_lists_mongodb_from_this_distribution() -> None:
+    info = Registry().get_provider("dao", "mongodb")
+    assert info.distribution == "hexkit-mongodb"
+    assert info.version == "0.1.0"
+    assert info.load() is MongoDbDaoFactory
+
+
+def test_listing_providers_does_not_import_pymongo() -> None:
+    code = (
+        "import sys; from hexkit.registry import Registry; "
+        "names = [p.name for p in Registry().list_providers('dao')]; "
+        "assert 'mongodb' in names, names; "
+        "assert 'pymongo' not in sys.modules, 'pymongo imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_config_reads_the_documented_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HEXKIT_MONGODB_MONGO_DSN", SECRET_DSN)
+    monkeypatch.setenv("HEXKIT_MONGODB_DB_NAME", "orders")
+    monkeypatch.setenv("HEXKIT_MONGODB_MONGO_TIMEOUT", "7")
+    monkeypatch.setenv("HEXKIT_MONGODB_MONGO_DRIVER", "motor")
+    config = MongoDbConfig()  # type: ignore[call-arg]
+    assert config.mongo_dsn.get_secret_value() == SECRET_DSN
+    assert (config.db_name, config.mongo_timeout, config.mongo_driver) == ("orders", 7, "motor")
+
+
+def test_config_defaults_to_pymongo_and_driver_timeouts() -> None:
+    config = MongoDbConfig(mongo_dsn=SECRET_DSN, db_name="x")  # type: ignore[arg-type]
+    assert config.mongo_driver == "pymongo"
+    assert config.mongo_timeout is None
+
+
+def test_dsn_never_shows_in_repr_or_str() -> None:
+    config = MongoDbConfig(mongo_dsn=SECRET_DSN, db_name="x")  # type: ignore[arg-type]
+    assert "s3cr3t" not in repr(config)
+    assert "s3cr3t" not in str(config)
+
+
+@pytest.mark.parametrize(
+    "dsn", ["postgres://admin:s3cr3t-pa55@db:5432", "admin:s3cr3t-pa55@db", "mongodb:/s3cr3t"]
+)
+def test_dsn_with_wrong_scheme_is_rejected_without_echoing_it(dsn: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        MongoDbConfig(mongo_dsn=dsn, db_name="x")  # type: ignore[arg-type]
+    message = str(info.value)
+    assert "mongodb://" in message
+    assert "s3cr3t" not in message
+
+
+@pytest.mark.parametrize("dsn", ["mongodb://localhost", "mongodb+srv://user:pw@cluster.example"])
+def test_both_dsn_schemes_are_accepted(dsn: str) -> None:
+    assert MongoDbConfig(mongo_dsn=dsn, db_name="x").mongo_dsn.get_secret_value() == dsn  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("mongo_timeout", 0), ("mongo_driver", "mongoengine"), ("db_name", "")]
+)
+def test_invalid_settings_are_rejected(field: str, value: object) -> None:
+    values: dict[str, object] = {"mongo_dsn": "mongodb://localhost", "db_name": "x"}
+    values[field] = value
+    with pytest.raises(ValidationError):
+        MongoDbConfig(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio
+async def test_factory_repr_hides_the_dsn() -> None:
+    config = MongoDbConfig(mongo_dsn=SECRET_DSN, db_name="x", mongo_timeout=1)  # type: ignore[arg-type]
+    async with MongoDbDaoFactory.construct(config=config) as factory:
+        assert "s3cr3t" not in repr(factory)
+        assert factory.config is config

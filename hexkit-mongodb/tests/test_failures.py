@@ -1,0 +1,141 @@
+"""Failures against a server in a child process this test controls, and races."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+import warnings
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from pydantic import BaseModel
+
+from hexkit.protocols.dao import (
+    DbTimeoutError,
+    DbUnavailableError,
+    ResourceAlreadyExistsError,
+)
+from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory
+from hexkit.providers.mongodb._servers import EmbeddedMongoDb, free_port
+from hexkit.providers.mongodb.testutils import MongoDbFixture
+
+pytestmark = pytest.mark.asyncio
+
+TIMEOUT = 2  # mongo_timeout, seconds
+
+
+class Item(BaseModel):
+    id: str
+    version: int
+    note: str = ""
+
+
+@pytest.fixture(params=["pymongo", "motor"])
+def mongodb_driver(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def own_server() -> Iterator[EmbeddedMongoDb]:
+    with EmbeddedMongoDb() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def factory(
+    own_server: EmbeddedMongoDb, mongodb_driver: str
+) -> AsyncIterator[MongoDbDaoFactory]:
+    config = MongoDbConfig(
+        mongo_dsn=own_server.dsn,  # type: ignore[arg-type]
+        db_name="failures",
+        mongo_timeout=TIMEOUT,
+        mongo_driver=mongodb_driver,  # type: ignore[arg-type]
+    )
+    async with MongoDbDaoFactory.construct(config=config) as built:
+        yield built
+
+
+async def test_a_killed_server_fails_fast_and_a_restart_heals_the_factory(
+    own_server: EmbeddedMongoDb, factory: MongoDbDaoFactory
+) -> None:
+    dao = await factory.get_dao(name="items", dto_model=Item, id_field="id")
+    await dao.insert(Item(id="before", version=1))
+    await asyncio.to_thread(own_server.kill)
+
+    started = time.monotonic()
+    with pytest.raises((DbUnavailableError, DbTimeoutError)):
+        await dao.get_by_id("before")
+    assert time.monotonic() - started < TIMEOUT + 1
+    started = time.monotonic()
+    with pytest.raises((DbUnavailableError, DbTimeoutError)):
+        await dao.insert(Item(id="during", version=1))
+    assert time.monotonic() - started < TIMEOUT + 1
+
+    # Same port and data directory; SIGKILL may have cost the unsynced test data, so
+    # only new writes are checked.
+    await asyncio.to_thread(own_server.start)
+    deadline = time.monotonic() + 30
+    while True:  # the driver rediscovers the server on its own heartbeat
+        try:
+            await dao.upsert(Item(id="after", version=2))
+            break
+        except (DbUnavailableError, DbTimeoutError):
+            if time.monotonic() > deadline:
+                raise
+    assert (await dao.get_by_id("after")).version == 2
+    assert await dao.find_all(mapping={"id": "after"}).total_count() == 1
+
+
+async def test_an_unreachable_server_fails_within_the_timeout(mongodb_driver: str) -> None:
+    config = MongoDbConfig(
+        mongo_dsn=f"mongodb://127.0.0.1:{free_port()}/",  # type: ignore[arg-type]
+        db_name="nowhere",
+        mongo_timeout=1,
+        mongo_driver=mongodb_driver,  # type: ignore[arg-type]
+    )
+    async with MongoDbDaoFactory.construct(config=config) as unreachable:
+        started = time.monotonic()
+        dao = await unreachable.get_dao(name="items", dto_model=Item, id_field="id")
+        with pytest.raises(DbUnavailableError, match="check that it runs"):
+            await dao.get_by_id("x")
+        with pytest.raises(DbUnavailableError):
+            await dao.find_all(mapping={}).to_list()
+        with pytest.raises(DbUnavailableError):
+            async with unreachable.transaction():
+                pass
+        assert time.monotonic() - started < 3 * (1 + 1)
+    # PyMongo's async monitor leaks its socket when close() cancels it in the middle
+    # of a refused connect (the CancelledError skips its sock.close()); collect that
+    # socket here so its ResourceWarning cannot surface in an unrelated test.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+async def test_concurrent_inserts_of_one_id_let_exactly_one_succeed(
+    mongodb: MongoDbFixture,
+) -> None:
+    dao = await mongodb.dao_factory.get_dao(name="race", dto_model=Item, id_field="id")
+    outcomes = await asyncio.gather(
+        *(dao.insert(Item(id="same", version=number)) for number in range(100)),
+        return_exceptions=True,
+    )
+    winners = [number for number, outcome in enumerate(outcomes) if outcome is None]
+    losers = [outcome for outcome in outcomes if outcome is not None]
+    assert len(winners) == 1
+    assert all(isinstance(outcome, ResourceAlreadyExistsError) for outcome in losers)
+    assert (await dao.get_by_id("same")).version == winners[0]
+    assert await dao.find_all(mapping={}).total_count() == 1
+
+
+async def test_concurrent_upserts_of_one_id_leave_one_written_version(
+    mongodb: MongoDbFixture,
+) -> None:
+    dao = await mongodb.dao_factory.get_dao(name="upserts", dto_model=Item, id_field="id")
+    written = [Item(id="same", version=number, note=f"writer {number}") for number in range(100)]
+    outcomes = await asyncio.gather(*(dao.upsert(item) for item in written), return_exceptions=True)
+    assert [outcome for outcome in outcomes if outcome is not None] == []
+    assert await dao.find_all(mapping={}).total_count() == 1
+    assert await dao.get_by_id("same") in written

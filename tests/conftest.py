@@ -1,0 +1,12 @@
+"""Fixtures of the cross-distribution tests: both providers' pytest plugins.
+
+Imported by name rather than with ``pytest_plugins``, which pytest allows only in the
+rootdir's conftest.
+"""
+
+from hexkit.providers.mongodb.testutils import (  # noqa: F401 - fixtures used by name
+    mongodb,
+    mongodb_driver,
+    mongodb_server,
+)
+from hexkit.providers.s3.testutils import s3, s3_server  # noqa: F401 - fixtures used by name
