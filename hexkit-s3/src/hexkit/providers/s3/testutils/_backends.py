@@ -9,7 +9,8 @@
   S3 checks them.
 - ``http://...`` or ``https://...``: a running server; its credentials come from
   ``HEXKIT_TEST_S3_ACCESS_KEY_ID`` / ``HEXKIT_TEST_S3_SECRET_ACCESS_KEY`` (default
-  ``minioadmin``/``minioadmin``) and its region from ``HEXKIT_TEST_S3_REGION``.
+  ``minioadmin``/``minioadmin``) and its region from ``HEXKIT_TEST_S3_REGION``. Use a
+  server dedicated to tests: the ``s3`` fixture deletes every bucket of the account.
 """
 
 from __future__ import annotations
