@@ -14,7 +14,7 @@ EXPECTED = {
         "Index", "IndexFieldError", "InvalidFindMappingError", "InvalidIdError",
         "MultipleHitsFoundError", "NoHitsFoundError", "ResourceAlreadyExistsError",
         "ResourceNotFoundError", "TransactionError", "TransactionsNotSupportedError",
-        "UniqueConstraintViolationError",
+        "UniqueConstraintViolationError", "single_hit",
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",

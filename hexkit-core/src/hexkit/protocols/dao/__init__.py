@@ -27,7 +27,7 @@ from ._errors import (
     UniqueConstraintViolationError,
 )
 from ._protocol import Dao, DaoFactoryProtocol, DaoSurrogateId, FindResult
-from ._spec import DaoSpec, FindQuery, IdGenerator, IdType, Index
+from ._spec import DaoSpec, FindQuery, IdGenerator, IdType, Index, single_hit
 
 __all__ = [
     "CreationModelError",
@@ -57,4 +57,5 @@ __all__ = [
     "TransactionError",
     "TransactionsNotSupportedError",
     "UniqueConstraintViolationError",
+    "single_hit",
 ]

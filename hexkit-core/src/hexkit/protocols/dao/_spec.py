@@ -18,12 +18,15 @@ from ._errors import (
     IndexFieldError,
     InvalidFindMappingError,
     InvalidIdError,
+    MultipleHitsFoundError,
+    NoHitsFoundError,
 )
 from ._paths import resolve_path
 
-__all__ = ["DaoSpec", "FindQuery", "IdGenerator", "IdType", "Index", "build_spec"]
+__all__ = ["DaoSpec", "FindQuery", "IdGenerator", "IdType", "Index", "build_spec", "single_hit"]
 
 Dto = TypeVar("Dto", bound=BaseModel)
+T = TypeVar("T")
 IdType = Literal["str", "int", "uuid"]
 IdGenerator = Callable[[], Any] | Callable[[], Awaitable[Any]]
 
@@ -113,6 +116,19 @@ class DaoSpec(Generic[Dto]):
         new = uuid.uuid4()
         return new if self.id_type == "uuid" else str(new)
 
+    async def new_dto(self, creation: BaseModel) -> Dto:
+        """Build the full DTO for a surrogate-ID insert: the creation's values and a new ID."""
+        creation_model = self.dto_creation_model
+        if creation_model is None:
+            raise TypeError(f"DAO {self.name!r} has no creation model; insert full DTOs.")
+        if not isinstance(creation, creation_model):
+            raise TypeError(
+                f"Expected a {creation_model.__name__} instance, got {type(creation).__name__}."
+            )
+        values = {name: getattr(creation, name) for name in creation_model.model_fields}
+        values[self.id_field] = await self.new_id()
+        return self.dto_model.model_validate(values, by_name=True)
+
     def find_query(
         self,
         mapping: Mapping[str, Any],
@@ -181,6 +197,15 @@ class DaoSpec(Generic[Dto]):
                 raise InvalidFindMappingError(mapping=None, key=item, reason="sorted by twice")
             result.append((path, descending))
         return tuple(result)
+
+
+def single_hit(hits: Sequence[T], mapping: Mapping[str, Any]) -> T:
+    """Return the only hit of a ``find_one``; ``NoHitsFoundError``/``MultipleHitsFoundError``."""
+    if not hits:
+        raise NoHitsFoundError(mapping=mapping)
+    if len(hits) > 1:
+        raise MultipleHitsFoundError(mapping=mapping)
+    return hits[0]
 
 
 def build_spec(

@@ -15,11 +15,10 @@ from hexkit.protocols.dao import (
     DaoSpec,
     FindQuery,
     FindResult,
-    MultipleHitsFoundError,
-    NoHitsFoundError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     TransactionError,
+    single_hit,
 )
 
 from ._state import DELETED, Collection, Transaction, check_unique, field_value, freeze
@@ -162,11 +161,7 @@ class MemoryDao(Generic[Dto]):
     async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
         """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
         hits = self._matches(self._spec.find_query(mapping, limit=2))
-        if not hits:
-            raise NoHitsFoundError(mapping=mapping)
-        if len(hits) > 1:
-            raise MultipleHitsFoundError(mapping=mapping)
-        return self._copy_out(hits[0])
+        return self._copy_out(single_hit(hits, mapping))
 
     def find_all(
         self,
@@ -186,15 +181,7 @@ class MemoryDaoSurrogateId(MemoryDao[Dto]):
 
     async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
         """Insert a new resource with a fresh ID and return it."""
-        creation_model = self._spec.dto_creation_model
-        assert creation_model is not None  # noqa: S101 - guaranteed by the factory
-        if not isinstance(dto, creation_model):
-            raise TypeError(
-                f"Expected a {creation_model.__name__} instance, got {type(dto).__name__}."
-            )
-        values = {name: getattr(dto, name) for name in creation_model.model_fields}
-        values[self._spec.id_field] = await self._spec.new_id()
-        full = self._spec.dto_model.model_validate(values, by_name=True)
+        full = await self._spec.new_dto(dto)
         self._insert(full)
         return self._copy_out(full)
 

@@ -15,10 +15,9 @@ from hexkit.protocols.dao import (
     DaoSpec,
     FindQuery,
     FindResult,
-    MultipleHitsFoundError,
-    NoHitsFoundError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
+    single_hit,
 )
 
 from ._codec import decimal_fields, decode_decimals, encode_document, encode_value, to_decimal
@@ -274,11 +273,7 @@ class MongoDbDao(Generic[Dto]):
             documents = await cursor.to_list(length=2)
         except PyMongoError as error:
             raise self._translated(error) from error
-        if not documents:
-            raise NoHitsFoundError(mapping=mapping)
-        if len(documents) > 1:
-            raise MultipleHitsFoundError(mapping=mapping)
-        return self._to_dto(documents[0])
+        return self._to_dto(single_hit(documents, mapping))
 
     def find_all(
         self,
@@ -298,14 +293,6 @@ class MongoDbDaoSurrogateId(MongoDbDao[Dto]):
 
     async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
         """Insert a new resource with a fresh ID and return it."""
-        creation_model = self._spec.dto_creation_model
-        assert creation_model is not None  # noqa: S101 - guaranteed by the factory
-        if not isinstance(dto, creation_model):
-            raise TypeError(
-                f"Expected a {creation_model.__name__} instance, got {type(dto).__name__}."
-            )
-        values = {name: getattr(dto, name) for name in creation_model.model_fields}
-        values[self._id_field] = await self._spec.new_id()
-        full = self._spec.dto_model.model_validate(values, by_name=True)
+        full = await self._spec.new_dto(dto)
         await self._insert(full)
         return full.model_copy(deep=True)
