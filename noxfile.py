@@ -29,24 +29,29 @@ PYTHON = "3.11"
 EXAMPLE_DEPS = ["fastapi>=0.110", "uvicorn>=0.30", "httpx>=0.27"]
 
 
+def install(session: nox.Session, *args: str) -> None:
+    """Install third-party packages at the versions pinned in constraints.txt."""
+    session.install("-c", str(ROOT / "constraints.txt"), *args)
+
+
 def install_editable(session: nox.Session, *extras: str) -> None:
     """Install the three distributions editable, from their folders, in one resolve."""
     core = "./hexkit-core" + (f"[{','.join(extras)}]" if extras else "")
-    session.install("-e", core, "-e", "./hexkit-mongodb[testing]", "-e", "./hexkit-s3[testing]")
+    install(session, "-e", core, "-e", "./hexkit-mongodb[testing]", "-e", "./hexkit-s3[testing]")
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run every test suite: core, providers and cross-distribution tests."""
     install_editable(session, "testing")
-    session.install("packaging", *EXAMPLE_DEPS)
+    install(session, "packaging", *EXAMPLE_DEPS)
     session.run("pytest", *TEST_PATHS, *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
-    session.install("ruff==0.17.6")
+    install(session, "ruff==0.17.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -55,7 +60,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """Type-check the three src trees and the example services with mypy --strict."""
     install_editable(session, "testing")
-    session.install("mypy==2.4.1", "boto3-stubs[s3]", *EXAMPLE_DEPS)
+    install(session, "mypy==2.4.1", "boto3-stubs[s3]", *EXAMPLE_DEPS)
     session.run("mypy", *SOURCES, "examples/file_services")
 
 
@@ -63,7 +68,7 @@ def typecheck(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build wheels and sdists of the three distributions into dist/."""
     shutil.rmtree(ROOT / "dist", ignore_errors=True)
-    session.install("build[uv]")
+    install(session, "build[uv]")
     for folder in DISTRIBUTIONS.values():
         session.run(
             "python", "-m", "build", "--installer", "uv", "--outdir", str(ROOT / "dist"), folder
@@ -81,7 +86,8 @@ def wheeltest(session: nox.Session) -> None:
     if missing:
         session.error(f"Expected one wheel each in dist/ for {missing}; run `nox -s build` first.")
     core = str(wheels["hexkit"][0])
-    session.install(
+    install(
+        session,
         f"hexkit[mongodb,s3] @ file://{core}",
         str(wheels["hexkit-mongodb"][0]),
         str(wheels["hexkit-s3"][0]),
@@ -110,7 +116,7 @@ def wheeltest(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Run the file services on embedded servers and push a 20 MiB file through them."""
     install_editable(session)
-    session.install(*EXAMPLE_DEPS)
+    install(session, *EXAMPLE_DEPS)
     session.run(
         "python", "-m", "file_services.demo", *session.posargs, env={"PYTHONPATH": "examples"}
     )
