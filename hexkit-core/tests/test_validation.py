@@ -129,3 +129,12 @@ def test_index_needs_fields_and_distinct_ones() -> None:
     with pytest.raises(ValueError, match="distinct"):
         Index("a", "a")
     assert repr(Index("a", unique=True)) == "Index('a', unique=True)"
+
+
+def test_a_model_with_unresolvable_annotations_gets_a_clear_error() -> None:
+    class Later(BaseModel):
+        key: str
+        other: NotDefinedYet  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(TypeError, match=r"Later.model_rebuild\(\)"):
+        build_spec(name="later", dto_model=Later, id_field="key")

@@ -245,7 +245,21 @@ def build_spec(
     )
 
 
+def _ensure_complete(model: type[BaseModel]) -> None:
+    """Resolve the model's postponed annotations, or say how to fix them."""
+    if model.__pydantic_complete__:
+        return
+    try:
+        model.model_rebuild(raise_errors=True)
+    except Exception as error:  # pydantic raises several kinds here; all mean "not resolvable"
+        raise TypeError(
+            f"{model.__name__} has annotations pydantic cannot resolve yet ({error}); define"
+            f" the types it refers to and call {model.__name__}.model_rebuild() first."
+        ) from error
+
+
 def _id_type(dto_model: type[BaseModel], id_field: str) -> IdType:
+    _ensure_complete(dto_model)
     field_info = dto_model.model_fields.get(id_field)
     if field_info is None:
         raise IdFieldError(model=dto_model, field=id_field, reason="the model has no such field")
