@@ -6,6 +6,7 @@ build their DAOs from the validated :class:`DaoSpec`, and validate finds with
 :meth:`DaoSpec.find_query`. See ``_errors`` for the error tree.
 """
 
+from ._documents import MAX_DOCUMENT_SIZE
 from ._errors import (
     CreationModelError,
     DaoError,
@@ -13,9 +14,11 @@ from ._errors import (
     DaoUsageError,
     DbTimeoutError,
     DbUnavailableError,
+    DocumentTooLargeError,
     FindError,
     IdFieldError,
     IndexFieldError,
+    InvalidDocumentError,
     InvalidFindMappingError,
     InvalidIdError,
     MultipleHitsFoundError,
@@ -25,11 +28,16 @@ from ._errors import (
     TransactionError,
     TransactionsNotSupportedError,
     UniqueConstraintViolationError,
+    UnsupportedFieldError,
 )
 from ._protocol import Dao, DaoFactoryProtocol, DaoSurrogateId, FindResult
-from ._spec import DaoSpec, FindQuery, IdGenerator, IdType, Index, single_hit
+from ._spec import DaoSpec, FindQuery, IdGenerator, IdType, Index, ValidatedDto, single_hit
+from ._types import SORTABLE_TYPES, STRING_STORED_TYPES
 
 __all__ = [
+    "MAX_DOCUMENT_SIZE",
+    "SORTABLE_TYPES",
+    "STRING_STORED_TYPES",
     "CreationModelError",
     "Dao",
     "DaoError",
@@ -40,6 +48,7 @@ __all__ = [
     "DaoUsageError",
     "DbTimeoutError",
     "DbUnavailableError",
+    "DocumentTooLargeError",
     "FindError",
     "FindQuery",
     "FindResult",
@@ -48,6 +57,7 @@ __all__ = [
     "IdType",
     "Index",
     "IndexFieldError",
+    "InvalidDocumentError",
     "InvalidFindMappingError",
     "InvalidIdError",
     "MultipleHitsFoundError",
@@ -57,5 +67,7 @@ __all__ = [
     "TransactionError",
     "TransactionsNotSupportedError",
     "UniqueConstraintViolationError",
+    "UnsupportedFieldError",
+    "ValidatedDto",
     "single_hit",
 ]

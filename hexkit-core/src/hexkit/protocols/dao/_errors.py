@@ -6,6 +6,8 @@ Storage-side failures raised by DAO methods (providers raise nothing else for th
     ├── ResourceNotFoundError (LookupError)           .id
     ├── ResourceAlreadyExistsError                    .id
     ├── UniqueConstraintViolationError                .fields
+    ├── InvalidDocumentError (ValueError)             .collection, .id, .field, .reason
+    │   └── DocumentTooLargeError                     .size, .limit
     ├── FindError
     │   ├── InvalidFindMappingError (ValueError)      .mapping, .key
     │   ├── NoHitsFoundError (LookupError)            .mapping
@@ -22,6 +24,7 @@ Mistakes in how the API is called, raised before any storage is touched::
     ├── CreationModelError (TypeError)                .model, .missing, .unexpected
     ├── IndexFieldError (ValueError)                  .model, .field
     ├── DaoNameError (ValueError)                     .name
+    ├── UnsupportedFieldError (TypeError)             .model, .field
     └── InvalidIdError (ValueError)                   .id
 """
 
@@ -37,9 +40,11 @@ __all__ = [
     "DaoUsageError",
     "DbTimeoutError",
     "DbUnavailableError",
+    "DocumentTooLargeError",
     "FindError",
     "IdFieldError",
     "IndexFieldError",
+    "InvalidDocumentError",
     "InvalidFindMappingError",
     "InvalidIdError",
     "MultipleHitsFoundError",
@@ -49,6 +54,7 @@ __all__ = [
     "TransactionError",
     "TransactionsNotSupportedError",
     "UniqueConstraintViolationError",
+    "UnsupportedFieldError",
 ]
 
 
@@ -91,6 +97,43 @@ class UniqueConstraintViolationError(DaoError):
         super().__init__(
             f"Another resource already has the same values for the unique index"
             f" on {', '.join(self.fields)}{where}; change those values and retry."
+        )
+
+
+class InvalidDocumentError(DaoError, ValueError):
+    """A DTO cannot be stored as it is: it does not validate, or breaks a storage rule.
+
+    ``field`` is the dotted path of the offending value (``None`` for the whole DTO).
+    Nothing was written.
+    """
+
+    def __init__(self, *, collection: str, id_: Any, field: str | None, reason: str) -> None:
+        self.collection = collection
+        self.id = id_
+        self.field = field
+        self.reason = reason
+        where = f"field {field!r} " if field else ""
+        super().__init__(
+            f"Cannot store the resource with ID {id_!r} in collection {collection!r}:"
+            f" {where}{reason}. Nothing was written."
+        )
+
+
+class DocumentTooLargeError(InvalidDocumentError):
+    """The stored form of a DTO exceeds the largest document every provider keeps."""
+
+    def __init__(self, *, collection: str, id_: Any, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            collection=collection,
+            id_=id_,
+            field=None,
+            reason=(
+                f"its stored form takes {size} bytes, more than the limit of"
+                f" {limit} bytes; keep large data in object storage and"
+                " store its ID instead"
+            ),
         )
 
 
@@ -198,9 +241,22 @@ class DaoNameError(DaoUsageError, ValueError):
         )
 
 
+class UnsupportedFieldError(DaoUsageError, TypeError):
+    """A field of the DTO model has a type that not every provider can store."""
+
+    def __init__(self, *, model: type, field: str, reason: str) -> None:
+        self.model = model
+        self.field = field
+        super().__init__(
+            f"Field {field!r} of {model.__name__} cannot be stored: {reason}."
+            " Change the field's type; the hexkit README lists the supported types."
+        )
+
+
 class InvalidIdError(DaoUsageError, ValueError):
     """An ID value does not fit the type of the DTO's ID field."""
 
-    def __init__(self, *, id_: Any, expected: str) -> None:
+    def __init__(self, *, id_: Any, expected: str, reason: str | None = None) -> None:
         self.id = id_
-        super().__init__(f"Invalid ID {id_!r}: expected a value of type {expected}.")
+        detail = f"it {reason}" if reason else f"expected a value of type {expected}"
+        super().__init__(f"Invalid ID {id_!r}: {detail}.")

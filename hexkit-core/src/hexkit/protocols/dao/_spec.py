@@ -11,19 +11,31 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ._documents import check_document, value_problem
 from ._errors import (
     CreationModelError,
     DaoNameError,
     IdFieldError,
     IndexFieldError,
+    InvalidDocumentError,
     InvalidFindMappingError,
     InvalidIdError,
     MultipleHitsFoundError,
     NoHitsFoundError,
 )
 from ._paths import resolve_path
+from ._types import check_field_types, is_sortable
 
-__all__ = ["DaoSpec", "FindQuery", "IdGenerator", "IdType", "Index", "build_spec", "single_hit"]
+__all__ = [
+    "DaoSpec",
+    "FindQuery",
+    "IdGenerator",
+    "IdType",
+    "Index",
+    "ValidatedDto",
+    "build_spec",
+    "single_hit",
+]
 
 Dto = TypeVar("Dto", bound=BaseModel)
 T = TypeVar("T")
@@ -76,6 +88,21 @@ class FindQuery:
 
 
 @dataclass(frozen=True)
+class ValidatedDto(Generic[Dto]):
+    """A DTO checked for a write: what a provider stores, never the caller's instance.
+
+    ``dto`` is a fresh instance validated against the model, ``id`` its ID, and
+    ``document`` its ``model_dump()`` (Python mode, ID included), which keeps every
+    rule of ``_documents``; ``size`` is the document's size as the rules count it.
+    """
+
+    id: Any
+    dto: Dto
+    document: dict[str, Any]
+    size: int
+
+
+@dataclass(frozen=True)
 class DaoSpec(Generic[Dto]):
     """A validated DAO request: providers build their DAO from this."""
 
@@ -102,9 +129,52 @@ class DaoSpec(Generic[Dto]):
     def validate_id(self, id_: Any) -> Any:
         """Return ``id_`` as the ID field's type, or raise ``InvalidIdError``."""
         try:
-            return self._adapter(self.id_field).validate_python(id_, strict=False)
+            key = self._adapter(self.id_field).validate_python(id_, strict=False)
         except ValidationError:
             raise InvalidIdError(id_=id_, expected=self.id_type) from None
+        problem = value_problem(key)
+        if problem:
+            raise InvalidIdError(id_=id_, expected=self.id_type, reason=problem)
+        return key
+
+    def validate_dto(self, dto: Any) -> ValidatedDto[Dto]:
+        """Check a DTO before it is written, as reads check stored documents.
+
+        A DTO built with ``model_construct`` or changed after construction may hold
+        values its model refuses; it is validated again, so what is stored is what
+        a later read accepts. Raises ``TypeError`` for a DTO of another model and
+        ``InvalidDocumentError`` (naming the field) for one that cannot be stored.
+        """
+        model = self.dto_model
+        if not isinstance(dto, model):
+            raise TypeError(f"Expected a {model.__name__} instance, got {type(dto).__name__}.")
+        raw_id = dto.__dict__.get(self.id_field)
+        try:
+            document = dto.model_dump(warnings=False)
+            validated = model.model_validate(document, by_name=True)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or None
+            raise InvalidDocumentError(
+                collection=self.name,
+                id_=raw_id,
+                field=where,
+                reason=f"does not validate against {model.__name__} ({first['msg']});"
+                " build DTOs with the model's constructor or model_validate()",
+            ) from None
+        except Exception as error:  # model_dump fails in many ways on broken instances
+            raise InvalidDocumentError(
+                collection=self.name,
+                id_=raw_id,
+                field=None,
+                reason=f"cannot be dumped ({error}); build DTOs with the model's"
+                " constructor or model_validate()",
+            ) from error
+        if validated.__dict__ != dto.__dict__:
+            document = validated.model_dump()  # validation changed values: store its result
+        key = document[self.id_field]
+        size = check_document(document, collection=self.name, id_=key)
+        return ValidatedDto(id=key, dto=validated, document=document, size=size)
 
     async def new_id(self) -> Any:
         """Make an ID for a surrogate-ID insert."""
@@ -169,10 +239,15 @@ class DaoSpec(Generic[Dto]):
         except KeyError as error:
             raise InvalidFindMappingError(mapping=mapping, key=key, reason=error.args[0]) from None
         try:
-            return adapter.validate_python(value, strict=False)
+            validated = adapter.validate_python(value, strict=False)
         except ValidationError as error:
             reason = f"value {value!r} does not fit the field ({error.errors()[0]['msg']})"
             raise InvalidFindMappingError(mapping=mapping, key=key, reason=reason) from None
+        problem = value_problem(validated)
+        if problem:
+            reason = f"value {value!r} can never be stored: {problem}"
+            raise InvalidFindMappingError(mapping=mapping, key=key, reason=reason)
+        return validated
 
     def _validate_sort(self, sort: Sequence[str] | None) -> tuple[tuple[str, bool], ...]:
         if sort is None:
@@ -188,11 +263,19 @@ class DaoSpec(Generic[Dto]):
             descending = item.startswith("-")
             path = item[1:] if descending else item
             try:
-                self.annotation_of(path)
+                annotation = self.annotation_of(path)
             except KeyError as error:
                 raise InvalidFindMappingError(
                     mapping=None, key=item, reason=f"cannot sort by it: {error.args[0]}"
                 ) from None
+            if not is_sortable(annotation):
+                raise InvalidFindMappingError(
+                    mapping=None,
+                    key=item,
+                    reason=f"cannot sort by it: its type {annotation!r} has no order that every"
+                    " provider keeps (sort by str, numbers, Decimal, dates, times, UUIDs or"
+                    " enums of str or int)",
+                )
             if any(path == seen for seen, _ in result):
                 raise InvalidFindMappingError(mapping=None, key=item, reason="sorted by twice")
             result.append((path, descending))
@@ -223,6 +306,7 @@ def build_spec(
     if not (isinstance(dto_model, type) and issubclass(dto_model, BaseModel)):
         raise TypeError(f"dto_model must be a pydantic model class, got {dto_model!r}.")
     id_type = _id_type(dto_model, id_field)
+    check_field_types(dto_model)
     if dto_creation_model is not None:
         _check_creation_model(dto_model, id_field, dto_creation_model)
     elif id_generator is not None:

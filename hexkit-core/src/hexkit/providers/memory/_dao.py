@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -59,6 +60,8 @@ class _MemoryFindResult(FindResult[Dto]):
 def _sort_key(path: str) -> Any:
     def key(dto: BaseModel) -> tuple[int, Any]:
         value = field_value(dto, path)
+        if isinstance(value, Enum):
+            value = value.value  # backends store and sort an enum's value
         return (0, 0) if value is None else (1, value)
 
     return key
@@ -76,13 +79,6 @@ class MemoryDao(Generic[Dto]):
 
     def _copy_out(self, stored: BaseModel) -> Dto:
         return stored.model_copy(deep=True)  # type: ignore[return-value]
-
-    def _check_dto(self, dto: Any) -> Dto:
-        if not isinstance(dto, self._spec.dto_model):
-            raise TypeError(
-                f"Expected a {self._spec.dto_model.__name__} instance, got {type(dto).__name__}."
-            )
-        return dto
 
     def _read(self, id_: Any) -> BaseModel | None:
         transaction = self._factory._transaction.get()
@@ -131,25 +127,27 @@ class MemoryDao(Generic[Dto]):
 
     async def insert(self, dto: Dto) -> None:
         """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        self._insert(self._check_dto(dto))
+        self._insert(dto)
 
-    def _insert(self, dto: BaseModel) -> None:
-        key = getattr(dto, self._spec.id_field)
-        if self._read(key) is not None:
-            raise ResourceAlreadyExistsError(id_=key, collection=self._spec.name)
-        self._write(key, dto.model_copy(deep=True))
+    def _insert(self, dto: BaseModel) -> BaseModel:
+        # validate_dto returns a fresh instance: the caller's DTO is never aliased.
+        checked = self._spec.validate_dto(dto)
+        if self._read(checked.id) is not None:
+            raise ResourceAlreadyExistsError(id_=checked.id, collection=self._spec.name)
+        self._write(checked.id, checked.dto)
+        return checked.dto
 
     async def update(self, dto: Dto) -> None:
         """Replace an existing resource or raise ``ResourceNotFoundError``."""
-        key = getattr(self._check_dto(dto), self._spec.id_field)
-        if self._read(key) is None:
-            raise ResourceNotFoundError(id_=key, collection=self._spec.name)
-        self._write(key, dto.model_copy(deep=True))
+        checked = self._spec.validate_dto(dto)
+        if self._read(checked.id) is None:
+            raise ResourceNotFoundError(id_=checked.id, collection=self._spec.name)
+        self._write(checked.id, checked.dto)
 
     async def upsert(self, dto: Dto) -> None:
         """Insert the resource, or replace it if its ID exists."""
-        key = getattr(self._check_dto(dto), self._spec.id_field)
-        self._write(key, dto.model_copy(deep=True))
+        checked = self._spec.validate_dto(dto)
+        self._write(checked.id, checked.dto)
 
     async def delete(self, id_: Any) -> None:
         """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
@@ -182,8 +180,7 @@ class MemoryDaoSurrogateId(MemoryDao[Dto]):
     async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
         """Insert a new resource with a fresh ID and return it."""
         full = await self._spec.new_dto(dto)
-        self._insert(full)
-        return self._copy_out(full)
+        return self._copy_out(self._insert(full))
 
 
 class MemoryDaoFactory(DaoFactoryProtocol):

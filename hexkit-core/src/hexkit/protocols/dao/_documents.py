@@ -1,0 +1,188 @@
+"""The rules every stored value keeps, whichever provider stores it.
+
+Backends differ in what they accept, so the protocol takes the strictest rule of
+any supported backend; an application tested on the memory provider then fails
+where production would, with the same error::
+
+    integers          signed 64 bits, -2**63 to 2**63 - 1 (BSON int64, PostgreSQL bigint)
+    floats            finite: JSON, and so PostgreSQL's JSONB, has no NaN or infinity
+    Decimals          finite, at most 34 significant digits, exponent -6176 to 6111
+                      (MongoDB's Decimal128)
+    strings, keys     no NUL character U+0000 (PostgreSQL text cannot hold it)
+    dict keys         not starting with '$' (MongoDB reads such names as operators)
+    times of day      naive: an aware ``time`` has no instant to compare by
+    documents         at most 16 MiB (16,777,216 bytes), counted as hexkit-mongodb's
+                      BSON encoding counts them (MongoDB's document limit)
+
+``check_document`` applies them to a dumped DTO before a write; find values and IDs
+go through ``value_problem``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import math
+import uuid
+from typing import Any
+
+from ._errors import DocumentTooLargeError, InvalidDocumentError
+from ._types import STRING_STORED_TYPES
+
+__all__ = ["MAX_DOCUMENT_SIZE", "check_document", "value_problem"]
+
+#: The largest document every provider stores, in bytes of its BSON encoding.
+MAX_DOCUMENT_SIZE = 16 * 1024 * 1024
+
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_DECIMAL_DIGITS = 34
+_DECIMAL_EXPONENTS = (-6176, 6111)
+# BSON sizes of values stored as fixed-size types or as text of bounded length.
+_DATETIME_TEXT = 5 + len("2024-05-01T12:30:00.123456+00:00")
+_TIME_TEXT = 5 + len("12:30:00.123456")
+_UUID_BINARY = 4 + 1 + 16
+
+
+class _Refused(Exception):
+    """A value breaks a rule; ``path`` is filled in on the way out of the recursion."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.path: list[str] = []
+
+
+def _text_size(text: str) -> int:
+    if "\x00" in text:
+        raise _Refused(
+            "contains a NUL character (U+0000), which PostgreSQL cannot store; remove it"
+            " or store the data as bytes"
+        )
+    return 5 + (len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")))
+
+
+def _key_size(key: Any) -> int:
+    text = key.value if isinstance(key, enum.Enum) else key
+    text = text if isinstance(text, str) else str(text)
+    if text.startswith("$"):
+        raise _Refused(f"has the key {text!r}; keys must not start with '$'")
+    try:
+        return _text_size(text) - 3  # a key is a C string: its bytes and a NUL
+    except _Refused as refused:
+        refused.reason = f"has a key that {refused.reason}"
+        raise
+
+
+def _decimal_size(value: decimal.Decimal) -> int:
+    if not value.is_finite():
+        raise _Refused(f"is {value}; store finite values or None")
+    digits, exponent = len(value.as_tuple().digits), int(value.as_tuple().exponent)
+    low, high = _DECIMAL_EXPONENTS
+    if digits > _DECIMAL_DIGITS or not low <= exponent <= high:
+        raise _Refused(
+            f"is Decimal {value}, beyond 34 significant digits or exponents -6176 to 6111"
+            " (MongoDB's Decimal128); round it, e.g. with Decimal.quantize()"
+        )
+    return 16
+
+
+def _container_size(items: Any) -> int:
+    size = 5
+    for position, item in enumerate(items):
+        try:
+            size += 2 + len(str(position)) + _size(item)
+        except _Refused as refused:
+            refused.path.append(f"[{position}]")
+            raise
+    return size
+
+
+def _size(value: Any) -> int:  # noqa: PLR0911, PLR0912 - one branch per row of the table
+    """Return the BSON size of ``value`` without type byte and name; raise ``_Refused``."""
+    kind = type(value)
+    if kind is str:
+        return _text_size(value)
+    if kind is bool or value is None:
+        return 1 if kind is bool else 0
+    if kind is int:
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise _Refused(f"is {value}, outside signed 64 bits (-2**63 to 2**63 - 1)")
+        return 4 if _INT32_MIN <= value <= _INT32_MAX else 8
+    if kind is float:
+        if not math.isfinite(value):
+            raise _Refused(f"is {value}; store finite values or None")
+        return 8
+    if isinstance(value, dict):
+        size = 5
+        for key, item in value.items():
+            try:
+                size += 1 + _key_size(key) + _size(item)
+            except _Refused as refused:
+                refused.path.append(f".{key}")
+                raise
+        return size
+    if isinstance(value, list | tuple | set | frozenset):
+        return _container_size(value)
+    if isinstance(value, enum.Enum):
+        return _size(value.value)
+    if isinstance(value, str):  # subclasses of the builtins the branches above took
+        return _size(str.__str__(value))
+    if isinstance(value, int | float):
+        return _size(float(value) if isinstance(value, float) else int(value))
+    if isinstance(value, datetime.datetime):
+        return _DATETIME_TEXT
+    if isinstance(value, datetime.date):
+        return 8
+    if isinstance(value, datetime.time):
+        if value.utcoffset() is not None:
+            raise _Refused(
+                f"is the aware time {value}; store a naive time (e.g. in UTC) or a datetime"
+            )
+        return _TIME_TEXT
+    if isinstance(value, datetime.timedelta):
+        return _TIME_TEXT + 16
+    if isinstance(value, decimal.Decimal):
+        return _decimal_size(value)
+    if isinstance(value, uuid.UUID):
+        return _UUID_BINARY
+    if isinstance(value, bytes):
+        return 5 + len(value)
+    if isinstance(value, STRING_STORED_TYPES):
+        return _text_size(str(value))
+    raise _Refused(
+        f"holds a value of type {kind.__name__}, which no provider can store; convert it"
+        " to one of the types listed in the hexkit README"
+    )
+
+
+def _where(refused: _Refused, top: str) -> str:
+    return top + "".join(reversed(refused.path))
+
+
+def check_document(document: dict[str, Any], *, collection: str, id_: Any) -> int:
+    """Return the document's size, or raise ``InvalidDocumentError`` naming the field."""
+    size = 5
+    for name, value in document.items():
+        try:
+            size += 2 + len(name) + _size(value)
+        except _Refused as refused:
+            raise InvalidDocumentError(
+                collection=collection, id_=id_, field=_where(refused, name), reason=refused.reason
+            ) from None
+    if size > MAX_DOCUMENT_SIZE:
+        raise DocumentTooLargeError(
+            collection=collection, id_=id_, size=size, limit=MAX_DOCUMENT_SIZE
+        )
+    return size
+
+
+def value_problem(value: Any) -> str | None:
+    """Return why ``value`` can never be stored (so never be found), or ``None``."""
+    try:
+        _size(value)
+    except _Refused as refused:
+        path = _where(refused, "")
+        return f"{path.lstrip('.')} {refused.reason}" if path else refused.reason
+    return None
