@@ -8,9 +8,15 @@ mapping per Python type (``model_dump`` in Python mode first, then this)::
     decimal.Decimal               -> BSON Decimal128 (exact up to 34 digits)
     datetime.datetime             -> ISO-8601 string, see below
     datetime.date                 -> BSON date at midnight UTC (lossless)
+    datetime.time (naive)         -> ISO-8601 string with microseconds ("12:30:00.000000")
+    datetime.timedelta            -> ISO-8601 duration string, as pydantic writes it
+    bytes                         -> BSON binary subtype 0
+    URLs, DSNs, paths, IP addresses,
+    networks, interfaces, NameEmail -> their text, str(value)
     enum.Enum                     -> its value (str or int enums: string or int)
     nested model, dict            -> embedded document, keys as field names
-    list, tuple, set, frozenset   -> array
+    list, tuple                   -> array
+    set, frozenset                -> array in a fixed order (equal sets, equal arrays)
 
 BSON dates count milliseconds, so a native date would silently drop the
 microseconds of a ``datetime``. Datetimes are therefore stored as ISO-8601 text with
@@ -36,7 +42,9 @@ import uuid
 from typing import Any
 
 from bson.decimal128 import Decimal128
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+
+from hexkit.protocols.dao import STRING_STORED_TYPES
 
 __all__ = [
     "decimal_fields",
@@ -48,7 +56,8 @@ __all__ = [
 ]
 
 _UTC = datetime.UTC
-_PLAIN = frozenset({str, int, float, bool, type(None), uuid.UUID})
+_PLAIN = frozenset({str, int, float, bool, type(None), uuid.UUID, bytes})
+_TIMEDELTA: TypeAdapter[datetime.timedelta] = TypeAdapter(datetime.timedelta)
 
 
 # Decimal128 is turned back into Decimal by ``decode_decimals`` rather than by a
@@ -119,7 +128,7 @@ def _encode_datetime(value: datetime.datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def encode_value(value: Any) -> Any:  # noqa: PLR0911 - one return per row of the table
+def encode_value(value: Any) -> Any:  # noqa: PLR0911, PLR0912 - one branch per row of the table
     """Return the BSON-ready form of one Python value (see the module docstring)."""
     kind = type(value)
     if kind in _PLAIN:
@@ -127,11 +136,20 @@ def encode_value(value: Any) -> Any:  # noqa: PLR0911 - one return per row of th
     if isinstance(value, BaseModel):
         return encode_value(value.model_dump())
     if isinstance(value, dict):
-        return {str(key): encode_value(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+        return {_encode_key(key): encode_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
         return [encode_value(item) for item in value]
+    if isinstance(value, set | frozenset):
+        # In a fixed order, so equal sets are equal arrays for finds and unique indexes.
+        return sorted((encode_value(item) for item in value), key=_set_order)
     if isinstance(value, enum.Enum):
         return encode_value(value.value)
+    if isinstance(value, STRING_STORED_TYPES):
+        return str(value)
+    if isinstance(value, datetime.time):
+        return value.isoformat(timespec="microseconds")  # naive: the core refuses aware times
+    if isinstance(value, datetime.timedelta):
+        return _TIMEDELTA.dump_python(value, mode="json")
     if isinstance(value, datetime.datetime):
         return _encode_datetime(value)
     if isinstance(value, datetime.date):
@@ -148,9 +166,19 @@ def encode_value(value: Any) -> Any:  # noqa: PLR0911 - one return per row of th
     return value
 
 
-def encode_document(dto: BaseModel, id_field: str) -> dict[str, Any]:
-    """Return the document stored for ``dto``: its ID under ``_id``, first."""
-    dumped = dto.model_dump()
+def _encode_key(key: Any) -> str:
+    if isinstance(key, enum.Enum):
+        key = key.value
+    return key if isinstance(key, str) else str(key)
+
+
+def _set_order(item: Any) -> tuple[str, str]:
+    return (type(item).__name__, repr(item))
+
+
+def encode_document(dto: BaseModel | dict[str, Any], id_field: str) -> dict[str, Any]:
+    """Return the document stored for a DTO or its dump: its ID under ``_id``, first."""
+    dumped = dict(dto) if isinstance(dto, dict) else dto.model_dump()
     document: dict[str, Any] = {"_id": encode_value(dumped.pop(id_field))}
     for key, value in dumped.items():
         document[key] = value if type(value) in _PLAIN else encode_value(value)

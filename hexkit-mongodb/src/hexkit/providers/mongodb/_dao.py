@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import bson
 from bson.decimal128 import Decimal128
+from bson.errors import InvalidDocument
 from pydantic import BaseModel, ValidationError
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DocumentTooLarge, DuplicateKeyError, PyMongoError
 
 from hexkit.protocols.dao import (
     DaoError,
     DaoSpec,
+    DocumentTooLargeError,
     FindQuery,
     FindResult,
+    InvalidDocumentError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     single_hit,
@@ -37,6 +41,9 @@ _BATCH_SIZE = 1000
 # A concurrent upsert of the same new ID can lose the race for the _id index;
 # the retry then replaces the winner's document, as a later upsert should.
 _UPSERT_ATTEMPTS = 5
+# Raised while encoding a document the core's checks let through; never PyMongoErrors.
+_UNENCODABLE = (InvalidDocument, OverflowError)
+_BSON_MAX = 16 * 1024 * 1024
 
 
 class _MongoFindResult(FindResult[Dto]):
@@ -137,12 +144,23 @@ class MongoDbDao(Generic[Dto]):
             in_transaction=self._session() is not None,
         )
 
-    def _check_dto(self, dto: Any) -> Dto:
-        if not isinstance(dto, self._spec.dto_model):
-            raise TypeError(
-                f"Expected a {self._spec.dto_model.__name__} instance, got {type(dto).__name__}."
+    def _encode(self, dto: Any) -> tuple[Any, dict[str, Any]]:
+        """Validate a DTO for a write (see ``DaoSpec.validate_dto``); return ID and document."""
+        checked = self._spec.validate_dto(dto)
+        return checked.id, encode_document(checked.document, self._id_field)
+
+    def _refused(self, error: Exception, id_: Any, document: dict[str, Any]) -> DaoError:
+        """Translate a document the driver refused to encode (the core checks most before)."""
+        if isinstance(error, DocumentTooLarge):
+            return DocumentTooLargeError(
+                collection=self._name, id_=id_, size=len(bson.encode(document)), limit=_BSON_MAX
             )
-        return dto
+        return InvalidDocumentError(
+            collection=self._name,
+            id_=id_,
+            field=None,
+            reason=f"MongoDB cannot encode it ({type(error).__name__}: {error})",
+        )
 
     def _path(self, path: str) -> str:
         return "_id" if path == self._id_field else path
@@ -195,14 +213,15 @@ class MongoDbDao(Generic[Dto]):
 
     async def insert(self, dto: Dto) -> None:
         """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        await self._insert(self._check_dto(dto))
+        await self._insert(dto)
 
     async def _insert(self, dto: BaseModel) -> None:
-        document = encode_document(dto, self._id_field)
-        key = getattr(dto, self._id_field)
+        key, document = self._encode(dto)
         session = self._session()
         try:
             await self._collection.insert_one(document, session=session)
+        except _UNENCODABLE as error:
+            raise self._refused(error, key, document) from error
         except DuplicateKeyError as error:
             # The server may report a unique index before the _id index; a taken ID
             # is the more fundamental conflict, as in the reference implementation.
@@ -221,12 +240,13 @@ class MongoDbDao(Generic[Dto]):
 
     async def update(self, dto: Dto) -> None:
         """Replace an existing resource or raise ``ResourceNotFoundError``."""
-        document = encode_document(self._check_dto(dto), self._id_field)
-        key = getattr(dto, self._id_field)
+        key, document = self._encode(dto)
         try:
             result = await self._collection.replace_one(
                 {"_id": document["_id"]}, document, session=self._session()
             )
+        except _UNENCODABLE as error:
+            raise self._refused(error, key, document) from error
         except PyMongoError as error:
             raise self._translated(error, key) from error
         if result.matched_count == 0:
@@ -234,14 +254,15 @@ class MongoDbDao(Generic[Dto]):
 
     async def upsert(self, dto: Dto) -> None:
         """Insert the resource, or replace it if its ID exists."""
-        document = encode_document(self._check_dto(dto), self._id_field)
-        key = getattr(dto, self._id_field)
+        key, document = self._encode(dto)
         session = self._session()
         for attempt in range(_UPSERT_ATTEMPTS):
             try:
                 await self._collection.replace_one(
                     {"_id": document["_id"]}, document, upsert=True, session=session
                 )
+            except _UNENCODABLE as error:
+                raise self._refused(error, key, document) from error
             except DuplicateKeyError as error:
                 retry = (
                     session is None
