@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
-
-import pytest
+from typing import ClassVar
 
 from hexkit.protocols.dao import Dao, DaoFactoryProtocol, Index
 
 from ._dao_models import Everything
+from ._deadline import KitDeadline
 
 __all__ = ["DaoKitBase", "unique_name"]
 
@@ -19,14 +18,12 @@ def unique_name(prefix: str = "kit") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:16]}"
 
 
-class DaoKitBase:
+class DaoKitBase(KitDeadline):
     """Fixtures and flags shared by the DAO conformance test groups.
 
     Subclasses provide a function-scoped ``dao_factory`` fixture yielding a fresh
     :class:`DaoFactoryProtocol`.
     """
-
-    pytestmark: ClassVar[Any] = [pytest.mark.asyncio]
 
     #: Set to False for providers whose backend cannot run transactions.
     supports_transactions: ClassVar[bool] = True

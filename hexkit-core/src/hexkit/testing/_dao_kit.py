@@ -5,14 +5,22 @@ from __future__ import annotations
 from ._dao_crud import DaoCrudTests
 from ._dao_find import DaoFindTests
 from ._dao_indexes import DaoIndexTests
+from ._dao_rules import DaoRuleTests
 from ._dao_surrogate import DaoSurrogateIdTests
 from ._dao_transactions import DaoTransactionTests
+from ._dao_values import DaoValueTests
 
 __all__ = ["DaoConformance"]
 
 
 class DaoConformance(
-    DaoCrudTests, DaoSurrogateIdTests, DaoFindTests, DaoIndexTests, DaoTransactionTests
+    DaoCrudTests,
+    DaoSurrogateIdTests,
+    DaoFindTests,
+    DaoIndexTests,
+    DaoTransactionTests,
+    DaoValueTests,
+    DaoRuleTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from enum import Enum, IntEnum
+from ipaddress import IPv4Address, IPv4Network, IPv6Address
+from pathlib import PurePosixPath
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AnyUrl, BaseModel, Field, HttpUrl, PostgresDsn, SecretStr
 
 __all__ = [
     "Address",
     "Color",
     "Everything",
     "EverythingCreation",
+    "Extras",
     "IntKeyed",
     "Level",
+    "Ranked",
+    "Secretive",
     "UuidKeyed",
     "UuidKeyedCreation",
     "make_everything",
+    "make_extras",
 ]
 
 
@@ -119,3 +126,57 @@ def make_everything(id_: str, number: int = 0, *, city: str = "Heidelberg") -> E
         labels={"kind": "test"},
         maybe=None,
     )
+
+
+class Extras(BaseModel):
+    """A DTO with the field types stored as text or binary (URLs, paths, IPs, durations...)."""
+
+    id: str
+    url: HttpUrl
+    any_url: AnyUrl
+    dsn: PostgresDsn
+    path: PurePosixPath
+    ip4: IPv4Address
+    ip6: IPv6Address
+    network: IPv4Network
+    duration: timedelta
+    clock: time
+    blob: bytes
+    members: frozenset[str] = frozenset()
+    anything: Any = None
+
+
+def make_extras(id_: str, number: int = 0) -> Extras:
+    """Return an :class:`Extras` whose values stress exact round trips."""
+    return Extras(
+        id=id_,
+        url=HttpUrl(f"https://example.org/a/{number}?q=ü#frag"),
+        any_url=AnyUrl(f"s3://bucket/key-{number}"),
+        dsn=PostgresDsn(f"postgresql://user@db{number}:5432/app"),
+        path=PurePosixPath(f"/srv/data/{number}/file name.txt"),
+        ip4=IPv4Address(f"10.0.0.{number % 250 + 1}"),
+        ip6=IPv6Address(f"2001:db8::{number + 1:x}"),
+        network=IPv4Network(f"10.{number % 250}.0.0/16"),
+        duration=timedelta(days=-1, seconds=number, microseconds=7),
+        clock=time(23, 59, 58, 123456),
+        blob=bytes([0, 255, number % 256]) * 3,
+        members=frozenset({"x", "y", f"m{number}"}),
+        anything={"nested": [1, "two", None, {"three": 3.5}]},
+    )
+
+
+class Ranked(BaseModel):
+    """A DTO to pin equality and sort order of Decimals, datetimes and optional values."""
+
+    id: str
+    amount: Decimal
+    moment: datetime
+    label: str | None = None
+    level: Level | None = None
+
+
+class Secretive(BaseModel):
+    """A DTO no provider can store: a secret would be dumped masked."""
+
+    id: str
+    password: SecretStr

@@ -7,11 +7,11 @@ import hashlib
 import random
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
-
-import pytest
+from typing import ClassVar
 
 from hexkit.protocols.objstorage import ObjectStorageProtocol
+
+from ._deadline import KitDeadline
 
 __all__ = ["ObjectStorageKitBase", "content_md5", "drain", "payload"]
 
@@ -33,15 +33,13 @@ async def drain(chunks: AsyncIterator[bytes]) -> bytes:
     return b"".join([chunk async for chunk in chunks])
 
 
-class ObjectStorageKitBase:
+class ObjectStorageKitBase(KitDeadline):
     """Fixtures and flags shared by the object storage conformance test groups.
 
     Subclasses provide function-scoped fixtures ``storage`` (a fresh
     :class:`ObjectStorageProtocol`) and ``transfer`` (a
     :class:`~hexkit.protocols.objstorage.PresignedTransfer` that follows its URLs).
     """
-
-    pytestmark: ClassVar[Any] = [pytest.mark.asyncio]
 
     #: Smallest size the backend accepts for a multipart part other than the last.
     min_part_size: ClassVar[int] = 5 * MIB
