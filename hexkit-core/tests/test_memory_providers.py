@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -83,3 +84,23 @@ async def test_min_part_size_is_configurable() -> None:
     await storage.complete_multipart_upload(upload_id, "bucket-a", "x", 3, 4)
     chunks = [chunk async for chunk in storage.get_object("bucket-a", "x")]
     assert b"".join(chunks) == b"abcdefghi"
+
+
+async def test_presigned_posts_expire_after_15_minutes_unless_told_otherwise() -> None:
+    storage = MemoryObjectStorage()
+    await storage.create_bucket("inbox")
+    before = time.time()
+    default = await storage.get_object_upload_url("inbox", "a")
+    chosen = await storage.get_object_upload_url("inbox", "b", expires_after=3 * 3600)
+    assert before + 900 - 1 <= int(default.fields["expires"]) <= time.time() + 900
+    assert before + 3 * 3600 - 1 <= int(chosen.fields["expires"]) <= time.time() + 3 * 3600
+
+
+async def test_a_presigned_post_can_be_replayed_until_it_expires() -> None:
+    # The documented replay window: the POST is a bearer credential, not a one-time token.
+    storage = MemoryObjectStorage()
+    await storage.create_bucket("inbox")
+    post = await storage.get_object_upload_url("inbox", "a")
+    await MemoryTransfer().upload_post(post, b"first")
+    await MemoryTransfer().upload_post(post, b"second")
+    assert b"".join([chunk async for chunk in storage.get_object("inbox", "a")]) == b"second"

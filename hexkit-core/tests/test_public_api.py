@@ -43,6 +43,7 @@ EXPECTED = {
     "hexkit.testing": {
         "Address", "Color", "DaoConformance", "Everything", "Level", "ObjectStorageConformance",
         "make_everything",
+        "check_plugin_module",
     },
 }  # fmt: skip
 

@@ -39,10 +39,43 @@ def test_valid_bucket_ids(bucket_id: str) -> None:
     validate_bucket_id(bucket_id)
 
 
-@pytest.mark.parametrize("bucket_id", ["a.", ".a", "a_b", "10.0.0.1", "A", "ab", "a..b", 5])
-def test_invalid_bucket_ids(bucket_id: str) -> None:
-    with pytest.raises(BucketIdValidationError):
+@pytest.mark.parametrize(
+    ("bucket_id", "rule"),
+    [
+        ("ab", "it has 2 characters"),
+        ("a" * 64, "it has 64 characters"),
+        ("A-bucket", "characters other than"),
+        ("a_b", "characters other than"),
+        ("ab.", "start and end with a letter or digit"),
+        (".ab", "start and end with a letter or digit"),
+        ("-ab", "start and end with a letter or digit"),
+        ("a..b", "two adjacent periods"),
+        ("10.0.0.1", "formatted as an IP address"),
+        ("xn--bcher-kva", "starts with 'xn--'"),
+        ("sthree-bucket", "starts with 'sthree-'"),
+        ("sthree-configurator", "starts with 'sthree-'"),
+        ("amzn-s3-demo-bucket", "starts with 'amzn-s3-demo-'"),
+        ("data-s3alias", "ends with '-s3alias'"),
+        ("data--ol-s3", "ends with '--ol-s3'"),
+        ("data.mrap", "ends with '.mrap'"),
+        ("data--x-s3", "ends with '--x-s3'"),
+        ("data--table-s3", "ends with '--table-s3'"),
+        (5, "must be a string"),
+    ],
+)
+def test_invalid_bucket_ids_name_the_value_and_the_rule(bucket_id: str, rule: str) -> None:
+    with pytest.raises(BucketIdValidationError) as info:
         validate_bucket_id(bucket_id)
+    assert repr(bucket_id) in str(info.value)
+    assert rule in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "bucket_id",
+    ["xn-ab", "sthree", "my-sthree-x", "s3alias", "a-s3alias-b", "mrap", "x-s3", "a.mra"],
+)
+def test_reserved_words_elsewhere_in_a_bucket_id_are_fine(bucket_id: str) -> None:
+    validate_bucket_id(bucket_id)
 
 
 @pytest.mark.parametrize(

@@ -1,32 +1,14 @@
-"""The mongodb plugin announces only providers the registry can load."""
+"""The mongodb plugin module imports no driver and announces only providers that load."""
 
 from __future__ import annotations
 
-import importlib
-import subprocess
-import sys
-
-from hexkit.registry import ProviderSpec, Registry
+from hexkit.testing import check_plugin_module
 
 
 def test_plugin_module_is_light_and_its_providers_load() -> None:
-    plugin = importlib.import_module("hexkit.providers.mongodb._plugin")
-    specs = plugin.hexkit_providers()
-    assert all(isinstance(spec, ProviderSpec) for spec in specs)
-    registry = Registry(autoload=False)
-    registry.register_plugin(plugin, distribution="hexkit-mongodb")
-    for spec in specs:
-        info = registry.get_provider(spec.kind, spec.name)
-        assert info.distribution == "hexkit-mongodb"
-        assert info.load().__name__ == spec.target.rpartition(":")[2]
-
-
-def test_plugin_module_imports_no_driver() -> None:
-    code = (
-        "import sys, hexkit.providers.mongodb._plugin; "
-        "print(sorted(n for n in sys.modules if n.split('.')[0] == 'pymongo'))"
+    specs = check_plugin_module(
+        "hexkit.providers.mongodb._plugin",
+        heavy=["pymongo", "bson", "motor"],
+        distribution="hexkit-mongodb",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert [(spec.kind, spec.name) for spec in specs] == [("dao", "mongodb")]

@@ -87,6 +87,24 @@ def test_secrets_are_absent_from_reprs_and_validation_errors() -> None:
     assert SECRET not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"s3_sesion_token": TOKEN},  # misspelt
+        {"s3_session_token": TOKEN.encode() + b"\xff"},  # bytes that are no text
+        {"s3_secret_access_key": [SECRET]},
+    ],
+)
+def test_misspelt_or_mistyped_secrets_are_not_echoed(wrong: dict[str, object]) -> None:
+    with pytest.raises(ValidationError) as info:
+        S3Config.model_validate({"s3_access_key_id": "k", "s3_secret_access_key": "s", **wrong})
+    name = next(iter(wrong))
+    assert name in str(info.value)  # the field is named, so the caller can fix it
+    for text in (str(info.value), repr(info.value)):
+        assert SECRET not in text
+        assert TOKEN not in text
+
+
 @pytest.mark.asyncio
 async def test_the_storage_repr_names_the_endpoint_but_no_secret() -> None:
     config = S3Config(

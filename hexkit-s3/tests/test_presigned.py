@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 
 import pytest
@@ -30,6 +31,30 @@ async def test_the_post_policy_carries_a_content_length_range(s3: S3Fixture) -> 
     assert {"key": "a"} in policy["conditions"]
     open_policy = json.loads(base64.b64decode(unlimited.fields["policy"]))
     assert not [c for c in open_policy["conditions"] if isinstance(c, list)]
+
+
+async def test_the_post_policy_expires_after_15_minutes_unless_told_otherwise(
+    s3: S3Fixture,
+) -> None:
+    await s3.populate_buckets(["posts"])
+    before = datetime.datetime.now(datetime.UTC)
+    default = await s3.storage.get_object_upload_url("posts", "a")
+    chosen = await s3.storage.get_object_upload_url("posts", "b", expires_after=3 * 3600)
+    after = datetime.datetime.now(datetime.UTC)
+    for post, seconds in ((default, 900), (chosen, 3 * 3600)):
+        expiration = json.loads(base64.b64decode(post.fields["policy"]))["expiration"]
+        expires = datetime.datetime.fromisoformat(expiration.replace("Z", "+00:00"))
+        window = datetime.timedelta(seconds=seconds)
+        assert before + window - datetime.timedelta(seconds=1) <= expires <= after + window
+
+
+async def test_a_post_can_be_replayed_until_it_expires(s3: S3Fixture) -> None:
+    # The documented replay window: the POST is a bearer credential, not a one-time token.
+    await s3.populate_buckets(["posts"])
+    post = await s3.storage.get_object_upload_url("posts", "again")
+    await HttpTransfer().upload_post(post, b"first")
+    await HttpTransfer().upload_post(post, b"second")
+    assert await s3.storage.get_object_size("posts", "again") == len(b"second")
 
 
 async def test_uploads_over_the_limit_are_refused_over_http(s3: S3Fixture) -> None:

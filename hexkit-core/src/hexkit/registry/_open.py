@@ -42,7 +42,9 @@ def build_config(
             (".".join(str(part) for part in item["loc"]) or "<root>", item["msg"])
             for item in error.errors(include_input=False, include_url=False)
         ]
-        raise ProviderConfigError(kind=info.kind, name=info.name, problems=problems) from None
+    # Raised outside the except block so that the ValidationError, whose ``errors()`` and
+    # ``json()`` hold the rejected input (secrets included), is not kept as ``__context__``.
+    raise ProviderConfigError(kind=info.kind, name=info.name, problems=problems)
 
 
 @asynccontextmanager

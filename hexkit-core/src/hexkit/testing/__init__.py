@@ -2,11 +2,13 @@
 
 Provider test suites subclass :class:`DaoConformance` or :class:`ObjectStorageConformance`
 and supply fixtures; every protocol rule then runs against the provider.
+:func:`check_plugin_module` checks that a plugin module imports nothing heavy.
 """
 
 from ._dao_kit import DaoConformance
 from ._dao_models import Address, Color, Everything, Level, make_everything
 from ._obj_kit import ObjectStorageConformance
+from ._plugins import check_plugin_module
 
 __all__ = [
     "Address",
@@ -15,5 +17,6 @@ __all__ = [
     "Everything",
     "Level",
     "ObjectStorageConformance",
+    "check_plugin_module",
     "make_everything",
 ]

@@ -27,6 +27,15 @@ INVALID_BUCKET_IDS = [
     "double..dot",
     "192.168.5.4",
     "space s",
+    # prefixes and suffixes S3 reserves
+    "xn--kit-bucket",
+    "sthree-kit",
+    "amzn-s3-demo-kit",
+    "kit-s3alias",
+    "kit--ol-s3",
+    "kit.mrap",
+    "kit--x-s3",
+    "kit--table-s3",
 ]
 INVALID_OBJECT_IDS = [
     "",

@@ -90,7 +90,8 @@ class BucketIdValidationError(BucketError, ValueError):
         super().__init__(
             bucket_id,
             f"Invalid bucket ID {bucket_id!r}: {reason}. Use 3-63 lowercase letters, digits,"
-            " '-' and '.', starting and ending with a letter or digit.",
+            " '-' and '.', starting and ending with a letter or digit, without a prefix or"
+            " suffix that S3 reserves (see validate_bucket_id).",
         )
 
 

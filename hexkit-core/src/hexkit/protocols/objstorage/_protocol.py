@@ -107,10 +107,19 @@ class ObjectStorageProtocol(ABC):
         self,
         bucket_id: str,
         object_id: str,
-        expires_after: int = 86400,
+        expires_after: int = 900,
         max_upload_size: int | None = None,
     ) -> PresignedPostURL:
-        """Return a presigned POST that uploads the object in one request."""
+        """Return a presigned POST that uploads the object in one request.
+
+        Replay window: the POST is a bearer credential, not a one-time token. Anyone who
+        holds its URL and fields can upload with it, again and again, each upload replacing
+        the object, until it expires ``expires_after`` seconds (default 15 minutes, at most
+        7 days) from now. The existence check runs only here, when the POST is made. Keep
+        the window as short as the client needs to start its upload; raise it per call for
+        clients that wait long before uploading, or for large files on slow links.
+        ``max_upload_size`` bounds every upload made with it.
+        """
         _check_ids(bucket_id, object_id)
         check_expires_after(expires_after)
         _check_positive("max_upload_size", max_upload_size)

@@ -25,11 +25,32 @@ __all__ = [
 MAX_EXPIRES_AFTER = 604_800
 MAX_PART_NUMBER = 10_000
 _BUCKET_CHARS = re.compile(r"[a-z0-9.-]+")
+# Prefixes and suffixes that S3 reserves for its own names (general purpose bucket naming
+# rules); AWS refuses a bucket that uses them, so no provider accepts one.
+_RESERVED_PREFIXES = {
+    "xn--": "Punycode (internationalized) domain names",
+    "sthree-": "S3's own use",
+    "amzn-s3-demo-": "AWS documentation examples",
+}
+_RESERVED_SUFFIXES = {
+    "-s3alias": "access point aliases",
+    "--ol-s3": "Object Lambda access point aliases",
+    ".mrap": "Multi-Region Access Points",
+    "--x-s3": "directory buckets",
+    "--table-s3": "S3 table buckets",
+}
 _OBJECT_CHARS = re.compile(r"[A-Za-z0-9._/-]+")
 
 
 def validate_bucket_id(bucket_id: str) -> None:
-    """Raise ``BucketIdValidationError`` unless ``bucket_id`` follows S3 bucket naming."""
+    """Raise ``BucketIdValidationError`` unless ``bucket_id`` follows S3 bucket naming.
+
+    These are S3's rules for general purpose buckets: 3-63 characters of lowercase letters,
+    digits, '-' and '.'; a letter or digit first and last; no '..'; not an IP address; none
+    of the prefixes and suffixes S3 reserves (``xn--``, ``sthree-``, ``amzn-s3-demo-``;
+    ``-s3alias``, ``--ol-s3``, ``.mrap``, ``--x-s3``, ``--table-s3``). Every provider
+    refuses the same names, before any I/O.
+    """
     if not isinstance(bucket_id, str):
         raise BucketIdValidationError(repr(bucket_id), "it must be a string")
     if not 3 <= len(bucket_id) <= 63:
@@ -40,6 +61,16 @@ def validate_bucket_id(bucket_id: str) -> None:
         raise BucketIdValidationError(bucket_id, "it must start and end with a letter or digit")
     if ".." in bucket_id:
         raise BucketIdValidationError(bucket_id, "it has two adjacent periods")
+    for prefix, owner in _RESERVED_PREFIXES.items():
+        if bucket_id.startswith(prefix):
+            raise BucketIdValidationError(
+                bucket_id, f"it starts with {prefix!r}, a prefix S3 reserves for {owner}"
+            )
+    for suffix, owner in _RESERVED_SUFFIXES.items():
+        if bucket_id.endswith(suffix):
+            raise BucketIdValidationError(
+                bucket_id, f"it ends with {suffix!r}, a suffix S3 reserves for {owner}"
+            )
     try:
         ipaddress.ip_address(bucket_id)
     except ValueError:

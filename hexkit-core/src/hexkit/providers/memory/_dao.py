@@ -32,7 +32,7 @@ Dto = TypeVar("Dto", bound=BaseModel)
 class MemoryDaoConfig(BaseSettings):
     """The memory DAO provider needs no settings."""
 
-    model_config = SettingsConfigDict(env_prefix="HEXKIT_MEMORY_")
+    model_config = SettingsConfigDict(env_prefix="HEXKIT_MEMORY_", hide_input_in_errors=True)
 
 
 class _MemoryFindResult(FindResult[Dto]):

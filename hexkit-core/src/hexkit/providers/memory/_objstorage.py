@@ -39,7 +39,8 @@ _LIVE: weakref.WeakValueDictionary[str, MemoryObjectStorage] = weakref.WeakValue
 class MemoryObjectStorageConfig(BaseSettings):
     """Settings of the memory object storage (env prefix ``HEXKIT_MEMORY_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="HEXKIT_MEMORY_")
+    # Configs swapped between providers may carry secrets: errors never echo the input.
+    model_config = SettingsConfigDict(env_prefix="HEXKIT_MEMORY_", hide_input_in_errors=True)
 
     chunk_size: int = Field(default=_MIB, ge=1, description="Bytes per chunk of get_object.")
     min_part_size: int = Field(

@@ -28,7 +28,13 @@ class S3Config(BaseSettings):
     Secrets are ``SecretStr``: they never appear in ``repr``, logs or error messages.
     """
 
-    model_config = SettingsConfigDict(env_prefix="HEXKIT_", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="HEXKIT_",
+        extra="forbid",
+        # A misspelt field or a value of the wrong type must not echo its input, which may
+        # be the secret key or the session token, in the ValidationError text.
+        hide_input_in_errors=True,
+    )
 
     s3_endpoint_url: str | None = Field(
         default=None,
