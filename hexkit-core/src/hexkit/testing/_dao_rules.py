@@ -87,6 +87,19 @@ class DaoRuleTests(DaoKitBase):
         ordered = await dao.find_all(mapping={}, sort=["label"]).to_list()
         assert [hit.id for hit in ordered] == ["b", "c", "a", "d", "e", "f"]
 
+    async def test_results_are_ordered_by_id_within_ties_and_without_sort(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await dao_factory.get_dao(name=unique_name(), dto_model=Ranked, id_field="id")
+        for id_ in ("b", "d", "a", "c"):
+            await dao.insert(_ranked(id_, "1" if id_ in "bd" else "2"))
+        unsorted = await dao.find_all(mapping={}).to_list()
+        assert [hit.id for hit in unsorted] == ["a", "b", "c", "d"]
+        ties = await dao.find_all(mapping={}, sort=["-amount"]).to_list()
+        assert [hit.id for hit in ties] == ["a", "c", "b", "d"]
+        page = await dao.find_all(mapping={}, skip=1, limit=2).to_list()
+        assert [hit.id for hit in page] == ["b", "c"]
+
     async def test_none_sorts_first_and_enums_sort_by_value(
         self, dao_factory: DaoFactoryProtocol
     ) -> None:

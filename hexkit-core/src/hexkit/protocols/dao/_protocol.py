@@ -1,4 +1,18 @@
-"""The DAO port: what application cores call to keep pydantic models."""
+"""The DAO port: what application cores call to keep pydantic models.
+
+One semantics on every provider, the memory provider being the reference:
+
+- Field types: ``get_dao`` refuses types no provider stores (``UnsupportedFieldError``;
+  see ``_types``). Every write validates the DTO again and keeps the storage rules of
+  ``_documents`` (64-bit ints, finite numbers, no NUL, no ``$`` keys, 16 MiB), else
+  ``InvalidDocumentError`` naming the field, with nothing written.
+- Equality (finds, unique indexes) is Python's: Decimals by value, aware datetimes by
+  instant, naive never equal to aware, strings exactly, sets regardless of order. ``None``
+  is a value: two ``None`` under a unique index conflict.
+- Order: only ``SORTABLE_TYPES`` sort; strings by code point, ``None`` first ascending,
+  enums by value; ties broken by ID so skip/limit pages are stable.
+- DAO names are case-sensitive.
+"""
 
 from __future__ import annotations
 

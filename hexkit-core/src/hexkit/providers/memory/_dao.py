@@ -111,6 +111,8 @@ class MemoryDao(Generic[Dto]):
             for _, dto in self._items()
             if all(freeze(field_value(dto, path)) == value for path, value in wanted)
         ]
+        # Sorting is stable: ordering by ID first breaks every tie by ID, as backends do.
+        hits.sort(key=_sort_key(self._spec.id_field))
         for path, descending in reversed(query.sort):
             hits.sort(key=_sort_key(path), reverse=descending)
         return hits

@@ -68,8 +68,7 @@ class _MongoFindResult(FindResult[Dto]):
         options: dict[str, Any] = {"skip": self._query.skip, "batch_size": _BATCH_SIZE}
         if self._query.limit is not None:
             options["limit"] = self._query.limit
-        if self._query.sort:
-            options["sort"] = self._dao._sort(self._query)
+        options["sort"] = self._dao._sort(self._query)  # by ID at least: stable pages
         return self._dao._collection.find(self._filter, session=self._session, **options)
 
     async def _fetch(self) -> None:
