@@ -8,6 +8,7 @@ when written (see ``_documents``).
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import datetime
 import decimal
@@ -89,10 +90,46 @@ _SEQUENCES = (list, tuple, set, frozenset)
 _MISSING = object()
 
 
+_ABSTRACT_SEQUENCES = (
+    collections.abc.Sequence,
+    collections.abc.MutableSequence,
+    collections.abc.Set,
+    collections.abc.MutableSet,
+)
+_ABSTRACT_MAPPINGS = (collections.abc.Mapping, collections.abc.MutableMapping)
+# Core-schema kinds of scalar values every provider stores (seen through validators).
+_SCHEMA_KINDS = frozenset(
+    {"str", "int", "float", "bool", "bytes", "decimal", "datetime", "date", "time"}
+    | {"timedelta", "uuid", "url", "multi-host-url", "enum", "literal", "none"}
+)
+
+
 def _strip(annotation: Any) -> Any:
-    while typing.get_origin(annotation) is Annotated:
-        annotation = typing.get_args(annotation)[0]
-    return annotation
+    """Remove ``Annotated``, ``NewType`` and type-alias wrappers."""
+    while True:
+        if typing.get_origin(annotation) is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif isinstance(annotation, typing.NewType):
+            annotation = annotation.__supertype__
+        elif type(annotation).__name__ == "TypeAliasType":
+            annotation = annotation.__value__
+        else:
+            return annotation
+
+
+def _schema_kind(annotation: Any) -> str | None:
+    """Return the scalar kind pydantic validates ``annotation`` to, seen through validators."""
+    try:
+        schema: Any = pydantic.TypeAdapter(annotation).core_schema
+    except Exception:  # noqa: BLE001 - pydantic cannot build it: the type is unsupported
+        return None
+    for _ in range(16):
+        kind = schema.get("type")
+        inner = schema.get("lax_schema") or schema.get("python_schema") or schema.get("schema")
+        if kind in _SCHEMA_KINDS or not isinstance(inner, dict):
+            return str(kind)
+        schema = inner
+    return None
 
 
 def _enum_problem(annotation: type[enum.Enum]) -> str | None:
@@ -108,9 +145,13 @@ def _enum_problem(annotation: type[enum.Enum]) -> str | None:
 def _problem(annotation: Any, seen: set[Any]) -> tuple[str, str] | None:  # noqa: PLR0911, PLR0912
     """Return ``(sub-path, reason)`` for the first unsupported part of ``annotation``."""
     annotation = _strip(annotation)
-    if annotation is Any or annotation is object:
+    if annotation is Any or annotation is object or isinstance(annotation, typing.TypeVar):
         return None  # checked value by value on write
     origin = typing.get_origin(annotation)
+    if origin in _ABSTRACT_SEQUENCES:
+        origin = list
+    elif origin in _ABSTRACT_MAPPINGS:
+        origin = dict
     args = typing.get_args(annotation)
     if origin in _UNIONS:
         for arg in args:
@@ -153,11 +194,14 @@ def _problem(annotation: Any, seen: set[Any]) -> tuple[str, str] | None:  # noqa
         if annotation in seen:
             return None
         seen.add(annotation)
-        hints = (
-            {name: field.annotation for name, field in annotation.model_fields.items()}
-            if issubclass(annotation, BaseModel)
-            else typing.get_type_hints(annotation)
-        )
+        try:
+            hints = (
+                {name: field.annotation for name, field in annotation.model_fields.items()}
+                if issubclass(annotation, BaseModel)
+                else typing.get_type_hints(annotation)
+            )
+        except NameError as error:
+            return "", f"{annotation.__name__} has an unresolvable annotation ({error})"
         for name, hint in hints.items():
             found = _problem(hint, seen)
             if found:
@@ -170,6 +214,8 @@ def _problem(annotation: Any, seen: set[Any]) -> tuple[str, str] | None:  # noqa
         return None
     if annotation in _SEQUENCES or annotation is dict:
         return None
+    if _schema_kind(annotation) in _SCHEMA_KINDS:
+        return None  # e.g. pydantic's AwareDatetime, PastDate, EmailStr
     return "", (
         f"type {annotation.__name__} is not supported; use str, int, float, bool, bytes,"
         " Decimal, datetime, date, time, timedelta, UUID, enums, URLs, paths, IP addresses,"
