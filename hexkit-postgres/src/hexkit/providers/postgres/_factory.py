@@ -94,6 +94,10 @@ class PostgresDaoFactory(DaoFactoryProtocol):
                 "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", sql.schema
             )
             if not schema_exists:
+                # Racing get_dao calls for other tables may create the schema too.
+                await connection.execute(
+                    "SELECT pg_advisory_xact_lock($1)", advisory_key(sql.schema)
+                )
                 await connection.execute(
                     f"CREATE SCHEMA IF NOT EXISTS {sql.qualified.rpartition('.')[0]}"
                 )
