@@ -20,6 +20,7 @@ ROOT = Path(__file__).parent
 DISTRIBUTIONS = {
     "hexkit": "hexkit-core",
     "hexkit-mongodb": "hexkit-mongodb",
+    "hexkit-postgres": "hexkit-postgres",
     "hexkit-s3": "hexkit-s3",
 }
 SOURCES = [f"{folder}/src" for folder in DISTRIBUTIONS.values()]
@@ -35,9 +36,19 @@ def install(session: nox.Session, *args: str) -> None:
 
 
 def install_editable(session: nox.Session, *extras: str) -> None:
-    """Install the three distributions editable, from their folders, in one resolve."""
+    """Install every distribution editable, from its folder, in one resolve."""
     core = "./hexkit-core" + (f"[{','.join(extras)}]" if extras else "")
-    install(session, "-e", core, "-e", "./hexkit-mongodb[testing]", "-e", "./hexkit-s3[testing]")
+    install(
+        session,
+        "-e",
+        core,
+        "-e",
+        "./hexkit-mongodb[testing]",
+        "-e",
+        "./hexkit-postgres[testing]",
+        "-e",
+        "./hexkit-s3[testing]",
+    )
 
 
 @nox.session(python=PYTHON)
@@ -58,7 +69,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """Type-check the three src trees and the example services with mypy --strict."""
+    """Type-check the src trees and the example services with mypy --strict."""
     install_editable(session, "testing")
     install(session, "mypy==2.4.1", "boto3-stubs[s3]", *EXAMPLE_DEPS)
     session.run("mypy", *SOURCES, "examples/file_services")
@@ -66,7 +77,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def build(session: nox.Session) -> None:
-    """Build wheels and sdists of the three distributions into dist/."""
+    """Build wheels and sdists of every distribution into dist/."""
     shutil.rmtree(ROOT / "dist", ignore_errors=True)
     install(session, "build[uv]")
     for folder in DISTRIBUTIONS.values():
@@ -77,7 +88,7 @@ def build(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def wheeltest(session: nox.Session) -> None:
-    """Install hexkit[mongodb,s3] from dist/ wheels into a clean venv and check the CLI."""
+    """Install hexkit[mongodb,postgres,s3] from dist/ wheels into a clean venv and check the CLI."""
     wheels = {
         name: sorted((ROOT / "dist").glob(f"{name.replace('-', '_')}-*.whl"))
         for name in DISTRIBUTIONS
@@ -88,8 +99,9 @@ def wheeltest(session: nox.Session) -> None:
     core = str(wheels["hexkit"][0])
     install(
         session,
-        f"hexkit[mongodb,s3] @ file://{core}",
+        f"hexkit[mongodb,postgres,s3] @ file://{core}",
         str(wheels["hexkit-mongodb"][0]),
+        str(wheels["hexkit-postgres"][0]),
         str(wheels["hexkit-s3"][0]),
     )
     output = session.run("hexkit", "providers", "--json", silent=True)
@@ -99,6 +111,7 @@ def wheeltest(session: nox.Session) -> None:
         ("dao", "memory", "hexkit"),
         ("objstorage", "memory", "hexkit"),
         ("dao", "mongodb", "hexkit-mongodb"),
+        ("dao", "postgres", "hexkit-postgres"),
         ("objstorage", "s3", "hexkit-s3"),
     }
     found = {(row["kind"], row["name"], row["distribution"]) for row in rows}

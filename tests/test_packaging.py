@@ -1,4 +1,4 @@
-"""Packaging rules that hold across the three distributions."""
+"""Packaging rules that hold across every distribution."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = {"hexkit": "hexkit-core", "hexkit-mongodb": "hexkit-mongodb", "hexkit-s3": "hexkit-s3"}
+FOLDERS = {
+    "hexkit": "hexkit-core",
+    "hexkit-mongodb": "hexkit-mongodb",
+    "hexkit-postgres": "hexkit-postgres",
+    "hexkit-s3": "hexkit-s3",
+}
 
 
 def _pyproject(folder: str) -> dict:  # type: ignore[type-arg]
@@ -58,7 +63,7 @@ def test_the_installed_hexkit_is_ours_not_the_unrelated_pypi_project() -> None:
 
 def test_plugins_depend_on_a_compatible_core_range() -> None:
     core = Version(_pyproject("hexkit-core")["project"]["version"])
-    for name in ("hexkit-mongodb", "hexkit-s3"):
+    for name in ("hexkit-mongodb", "hexkit-postgres", "hexkit-s3"):
         project = _pyproject(FOLDERS[name])["project"]
         requirements = [Requirement(text) for text in project["dependencies"]]
         core_requirement = next(req for req in requirements if req.name == "hexkit")
@@ -68,7 +73,11 @@ def test_plugins_depend_on_a_compatible_core_range() -> None:
 
 def test_core_extras_pull_in_the_plugin_versions_we_ship() -> None:
     extras = _pyproject("hexkit-core")["project"]["optional-dependencies"]
-    for extra, name in (("mongodb", "hexkit-mongodb"), ("s3", "hexkit-s3")):
+    for extra, name in (
+        ("mongodb", "hexkit-mongodb"),
+        ("postgres", "hexkit-postgres"),
+        ("s3", "hexkit-s3"),
+    ):
         requirement = next(
             Requirement(text) for text in extras[extra] if Requirement(text).name == name
         )
@@ -82,6 +91,7 @@ def test_plugins_register_entry_points_in_group_hexkit() -> None:
         for entry_point in importlib.metadata.entry_points(group="hexkit")
     }
     assert ("hexkit-mongodb", "mongodb") in found
+    assert ("hexkit-postgres", "postgres") in found
     assert ("hexkit-s3", "s3") in found
 
 
@@ -103,5 +113,6 @@ def test_console_script_lists_providers_with_distribution_and_version() -> None:
     assert memory == {("dao", "hexkit", version), ("objstorage", "hexkit", version)}
     plugins = {(row["kind"], row["name"], row["distribution"]) for row in rows}
     assert ("dao", "mongodb", "hexkit-mongodb") in plugins
+    assert ("dao", "postgres", "hexkit-postgres") in plugins
     assert ("objstorage", "s3", "hexkit-s3") in plugins
     assert all(row["status"] == "ok" for row in rows)

@@ -15,6 +15,7 @@ PUBLIC = [
     "hexkit.registry",
     "hexkit.providers.memory",
     "hexkit.providers.mongodb",
+    "hexkit.providers.postgres",
     "hexkit.providers.s3",
 ]
 # The regular packages right below the namespace levels: each carries a py.typed marker.
@@ -23,6 +24,7 @@ TYPED = [
     "hexkit.registry",
     "hexkit.providers.memory",
     "hexkit.providers.mongodb",
+    "hexkit.providers.postgres",
     "hexkit.providers.s3",
 ]
 
@@ -38,7 +40,7 @@ def check_packages() -> None:
         location = importlib.import_module(name).__file__
         assert location is not None
         assert (Path(location).parent / "py.typed").is_file(), f"{name} lacks py.typed"
-    for dist in ("hexkit", "hexkit-mongodb", "hexkit-s3"):
+    for dist in ("hexkit", "hexkit-mongodb", "hexkit-postgres", "hexkit-s3"):
         direct = importlib.metadata.distribution(dist).read_text("direct_url.json") or ""
         assert "/dist/" in direct, f"{dist} was not installed from the dist/ wheels: {direct}"
     assert list_broken_plugins() == [], list_broken_plugins()

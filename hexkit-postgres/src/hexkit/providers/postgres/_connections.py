@@ -1,0 +1,212 @@
+"""The factory's connections as its DAOs see them: the pool, the deadline, transactions.
+
+DAOs get this accessor, not the factory. Every DAO call runs under one deadline
+(``postgres_timeout``) that covers waiting for a pooled connection, connecting and the
+statements; a call that passes it, or whose connection breaks, terminates that
+connection (so a hung server cannot hold it) and raises the protocol's error. Inside
+:meth:`Connections.transaction` the calls of this task share one connection through a
+context variable, serialized by a lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import asyncpg
+
+from hexkit.protocols.dao import TransactionError
+
+from ._config import PostgresConfig
+from ._errors import is_connection_error, timed_out, translated
+
+__all__ = ["CallState", "Connections", "Held"]
+
+T = TypeVar("T")
+# Releasing a healthy connection is a local operation with our reset; a bound keeps a
+# confused connection from holding up the caller.
+_RELEASE_TIMEOUT = 1.0
+
+
+@dataclass
+class Held:
+    """The connection of an open transaction, and the lock that serializes its use."""
+
+    connection: Any
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
+class CallState:
+    """What a guarded call is doing, so a timeout can say why it happened."""
+
+    waiting_for_pool: bool = False
+
+
+async def _reset(connection: Any) -> None:
+    """Return a released connection to a clean state without a round trip when idle.
+
+    The provider leaves no session state behind (advisory locks are transaction-scoped,
+    no LISTEN, no SET), so only an unfinished transaction needs undoing.
+    """
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
+
+
+class Connections:
+    """The pool of one factory, with deadlines, error translation and transactions."""
+
+    def __init__(self, pool: Any, config: PostgresConfig) -> None:
+        self._pool = pool
+        self._config = config
+        self._held: ContextVar[Held | None] = ContextVar(
+            f"hexkit-postgres-transaction-{id(self)}", default=None
+        )
+
+    @staticmethod
+    async def open_pool(config: PostgresConfig) -> Any:
+        """Create the asyncpg pool the settings describe (raises driver errors)."""
+        return await asyncpg.create_pool(
+            dsn=config.postgres_dsn.get_secret_value(),
+            min_size=config.postgres_pool_min_size,
+            max_size=config.postgres_pool_max_size,
+            statement_cache_size=config.postgres_statement_cache_size,
+            timeout=config.postgres_timeout,
+            reset=_reset,
+            server_settings={"application_name": "hexkit-postgres"},
+        )
+
+    async def close(self) -> None:
+        """Close the pool; connections still in use are terminated after the deadline."""
+        try:
+            await asyncio.wait_for(self._pool.close(), timeout=self._config.postgres_timeout)
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            self._pool.terminate()
+
+    @property
+    def config(self) -> PostgresConfig:
+        """The settings of the pool."""
+        return self._config
+
+    def held(self) -> Held | None:
+        """Return the transaction connection of this task, if a transaction is open."""
+        return self._held.get()
+
+    @asynccontextmanager
+    async def guard(
+        self, *, collection: str, unique_indexes: Mapping[str, tuple[str, ...]] | None = None
+    ) -> AsyncIterator[CallState]:
+        """Run the block under the per-call deadline; translate its driver and OS errors."""
+        state = CallState()
+        try:
+            async with asyncio.timeout(self._config.postgres_timeout):
+                yield state
+        except TimeoutError as error:
+            raise timed_out(
+                collection=collection,
+                timeout=self._config.postgres_timeout,
+                waiting_for_pool=state.waiting_for_pool,
+                pool_size=self._config.postgres_pool_max_size,
+            ) from error
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            raise translated(
+                error,
+                collection=collection,
+                unique_indexes=unique_indexes,
+                in_transaction=self._held.get() is not None,
+            ) from error
+
+    async def acquire(self, state: CallState) -> Any:
+        """Take a connection from the pool (inside :meth:`guard`)."""
+        state.waiting_for_pool = True
+        connection = await self._pool.acquire()
+        state.waiting_for_pool = False
+        return connection
+
+    async def release(self, connection: Any, error: BaseException | None = None) -> None:
+        """Give a connection back; one that failed at the connection level is terminated."""
+        if error is not None and (
+            isinstance(error, asyncio.CancelledError) or is_connection_error(error)
+        ):
+            connection.terminate()
+        with suppress(Exception):  # a reset failure terminates the connection by itself
+            await self._pool.release(connection, timeout=_RELEASE_TIMEOUT)
+
+    async def run(
+        self,
+        work: Callable[[Any], Awaitable[T]],
+        *,
+        collection: str,
+        unique_indexes: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> T:
+        """Run ``work(connection)`` on the transaction's connection or a pooled one."""
+        held = self._held.get()
+        async with self.guard(collection=collection, unique_indexes=unique_indexes) as state:
+            if held is not None:
+                async with held.lock:
+                    try:
+                        return await work(held.connection)
+                    except BaseException as error:
+                        if isinstance(error, asyncio.CancelledError) or is_connection_error(error):
+                            held.connection.terminate()
+                        raise
+            connection = await self.acquire(state)
+            try:
+                result = await work(connection)
+            except BaseException as error:
+                await self.release(connection, error)
+                raise
+            await self.release(connection)
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover - guard re-raises
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Run this task's DAO calls in the block in one PostgreSQL transaction."""
+        if self._held.get() is not None:
+            raise TransactionError(
+                "A transaction is already active in this task; nested transactions are"
+                " not supported, so run the inner operations in the outer block."
+            )
+        async with self.guard(collection="<transaction>") as state:
+            connection = await self.acquire(state)
+            try:
+                await connection.execute("BEGIN")
+            except BaseException as error:
+                await self.release(connection, error)
+                raise
+        held = Held(connection)
+        token = self._held.set(held)
+        failure: BaseException | None = None
+        try:
+            try:
+                yield
+            except BaseException as error:
+                failure = error
+                with suppress(Exception):
+                    async with asyncio.timeout(self._config.postgres_timeout):
+                        await connection.execute("ROLLBACK")
+                raise
+            try:
+                async with asyncio.timeout(self._config.postgres_timeout):
+                    status = await connection.execute("COMMIT")
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                failure = error
+                raise TransactionError(
+                    f"PostgreSQL could not commit the transaction ({type(error).__name__}:"
+                    f" {error}); unless the server committed just before the connection"
+                    " broke, nothing was committed: check, then retry the transaction."
+                ) from error
+            if status != "COMMIT":  # PostgreSQL answers COMMIT of a failed transaction so
+                raise TransactionError(
+                    "An error inside the transaction block aborted the transaction, so"
+                    " PostgreSQL rolled it back and nothing was committed; let the error"
+                    " leave the block (or avoid it) and retry the transaction."
+                )
+        finally:
+            self._held.reset(token)
+            await self.release(connection, failure)

@@ -1,0 +1,175 @@
+"""The PostgreSQL DAOs: one table each, rows as described in ``_sql`` and ``_codec``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from hexkit.protocols.dao import (
+    DaoError,
+    DaoSpec,
+    FindQuery,
+    FindResult,
+    InvalidIdError,
+    ResourceAlreadyExistsError,
+    ResourceNotFoundError,
+    single_hit,
+)
+
+from ._codec import dump_value, encode_document, loader_for
+from ._connections import Connections
+from ._find import PostgresFindResult
+from ._sql import TableSql
+
+__all__ = ["PostgresDao", "PostgresDaoSurrogateId"]
+
+Dto = TypeVar("Dto", bound=BaseModel)
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+class PostgresDao(Generic[Dto]):
+    """A DAO over one PostgreSQL table; callers choose the IDs."""
+
+    def __init__(self, connections: Connections, spec: DaoSpec[Dto], sql: TableSql) -> None:
+        self._connections = connections
+        self._spec = spec
+        self._sql = sql
+        self._name = spec.name
+        self._id_field = spec.id_field
+        self._unique = {sql.index_name(index): index.fields for index in spec.indexes}
+        self._load = loader_for(spec.dto_model)
+        self._select = sql.select_by_id()
+        self._insert_sql = sql.insert()
+        self._update_sql = sql.update()
+        self._upsert_sql = sql.upsert()
+        self._delete_sql = sql.delete()
+
+    def __repr__(self) -> str:
+        model = self._spec.dto_model.__name__
+        return f"{type(self).__name__}(table={self._sql.qualified}, dto={model})"
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _check_dto(self, dto: Any) -> Dto:
+        if not isinstance(dto, self._spec.dto_model):
+            raise TypeError(
+                f"Expected a {self._spec.dto_model.__name__} instance, got {type(dto).__name__}."
+            )
+        return dto
+
+    def _key(self, key: Any) -> Any:
+        """Return an ID as the column takes it, or raise ``InvalidIdError``."""
+        if self._spec.id_type == "int" and not _INT64[0] <= key <= _INT64[1]:
+            raise InvalidIdError(id_=key, expected="int in the signed 64-bit range")
+        if self._spec.id_type == "str" and "\x00" in key:
+            raise InvalidIdError(id_=key, expected="str without NUL characters")
+        return key
+
+    def _encode(self, dto: BaseModel) -> tuple[Any, str]:
+        id_, data = encode_document(dto, self._id_field)
+        return self._key(id_), data
+
+    def _condition_args(self, query: FindQuery) -> list[Any]:
+        return [
+            self._key(value) if path == self._id_field else dump_value(value)
+            for path, value in query.conditions
+        ]
+
+    def _to_dto(self, id_: Any, text: str) -> Dto:
+        try:
+            document = self._load(text)
+            document[self._id_field] = id_
+            return self._spec.dto_model.model_validate(document, by_name=True, strict=False)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "<document>"
+            raise DaoError(
+                f"The stored row with ID {id_!r} in table {self._sql.qualified} no longer"
+                f" validates against {self._spec.dto_model.__name__} ({error.error_count()}"
+                f" error(s), first at {where!r}: {first['msg']}); migrate the stored"
+                " documents or make the model accept them."
+            ) from error
+
+    async def _execute(self, sql: str, *args: Any) -> str:
+        status: str = await self._connections.run(
+            lambda connection: connection.execute(sql, *args),
+            collection=self._name,
+            unique_indexes=self._unique,
+        )
+        return status
+
+    # --- the DAO protocol ------------------------------------------------------------
+
+    async def get_by_id(self, id_: Any) -> Dto:
+        """Return the resource with this ID or raise ``ResourceNotFoundError``."""
+        key = self._key(self._spec.validate_id(id_))
+        text = await self._connections.run(
+            lambda connection: connection.fetchval(self._select, key), collection=self._name
+        )
+        if text is None:
+            raise ResourceNotFoundError(id_=key, collection=self._name)
+        return self._to_dto(key, text)
+
+    async def insert(self, dto: Dto) -> None:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
+        await self._insert(self._check_dto(dto))
+
+    async def _insert(self, dto: BaseModel) -> None:
+        key, data = self._encode(dto)
+        # ON CONFLICT (id) checks the primary key first: a taken ID is reported as such
+        # even when the document also clashes on a unique index.
+        if await self._execute(self._insert_sql, key, data) == "INSERT 0 0":
+            raise ResourceAlreadyExistsError(id_=key, collection=self._name)
+
+    async def update(self, dto: Dto) -> None:
+        """Replace an existing resource or raise ``ResourceNotFoundError``."""
+        key, data = self._encode(self._check_dto(dto))
+        if await self._execute(self._update_sql, key, data) == "UPDATE 0":
+            raise ResourceNotFoundError(id_=key, collection=self._name)
+
+    async def upsert(self, dto: Dto) -> None:
+        """Insert the resource, or replace it if its ID exists."""
+        key, data = self._encode(self._check_dto(dto))
+        await self._execute(self._upsert_sql, key, data)
+
+    async def delete(self, id_: Any) -> None:
+        """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
+        key = self._key(self._spec.validate_id(id_))
+        if await self._execute(self._delete_sql, key) == "DELETE 0":
+            raise ResourceNotFoundError(id_=key, collection=self._name)
+
+    async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
+        """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
+        query = self._spec.find_query(mapping, limit=2)
+        sql = self._sql.find(query, paged=True)
+        args = (*self._condition_args(query), 0, 2)
+        rows = await self._connections.run(
+            lambda connection: connection.fetch(sql, *args), collection=self._name
+        )
+        row = single_hit(rows, mapping)
+        return self._to_dto(row[0], row[1])
+
+    def find_all(
+        self,
+        *,
+        mapping: Mapping[str, Any],
+        skip: int | None = None,
+        limit: int | None = None,
+        sort: Sequence[str] | None = None,
+    ) -> FindResult[Dto]:
+        """Stream the matches; ``sort`` names fields, ``-`` for descending."""
+        query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
+        return PostgresFindResult(self, query)
+
+
+class PostgresDaoSurrogateId(PostgresDao[Dto]):
+    """A PostgreSQL DAO that assigns IDs on insert."""
+
+    async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
+        """Insert a new resource with a fresh ID and return it."""
+        full = await self._spec.new_dto(dto)
+        await self._insert(full)
+        return full.model_copy(deep=True)

@@ -1,0 +1,130 @@
+"""The PostgreSQL DAO factory: pool lifecycle, table and index creation, transactions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, ClassVar
+
+import asyncpg
+
+from hexkit.protocols.dao import DaoError, DaoFactoryProtocol, DaoSpec
+
+from ._config import PostgresConfig
+from ._connections import Connections
+from ._dao import PostgresDao, PostgresDaoSurrogateId
+from ._errors import translated
+from ._sql import TableSql, advisory_key
+
+__all__ = ["PostgresDaoFactory"]
+
+
+class PostgresDaoFactory(DaoFactoryProtocol):
+    """DAOs over the tables of one PostgreSQL schema, sharing one asyncpg pool.
+
+    Build it with :meth:`construct`, which owns the pool and closes it on exit.
+    """
+
+    config_model: ClassVar[type[PostgresConfig]] = PostgresConfig
+
+    def __init__(self, *, connections: Connections) -> None:
+        self._connections = connections
+        self._config = connections.config
+        self._ready: set[tuple[Any, ...]] = set()
+
+    def __repr__(self) -> str:
+        return f"PostgresDaoFactory(schema={self._config.postgres_schema!r})"
+
+    @property
+    def config(self) -> PostgresConfig:
+        """The settings this factory was built with."""
+        return self._config
+
+    @classmethod
+    @asynccontextmanager
+    async def construct(cls, *, config: PostgresConfig) -> AsyncIterator[PostgresDaoFactory]:
+        """Yield a factory over a new connection pool; close the pool on exit.
+
+        The pool binds to the running event loop, so enter this in the loop that will
+        run the DAO calls. Raises ``DbUnavailableError`` if the server cannot be reached.
+        """
+        try:
+            pool = await Connections.open_pool(config)
+        except (ValueError, TypeError) as error:
+            # asyncpg's DSN parser may quote the DSN, which holds the password.
+            raise ValueError(
+                f"postgres_dsn could not be used ({type(error).__name__}); check its form"
+                " (postgresql://user:password@host:port/database?option=value); its value"
+                " is not shown because it is secret."
+            ) from None
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise translated(error, collection="<connect>") from error
+        connections = Connections(pool, config)
+        try:
+            yield cls(connections=connections)
+        finally:
+            await connections.close()
+
+    async def _get_dao(self, spec: DaoSpec[Any]) -> PostgresDao[Any]:
+        sql = TableSql.for_spec(self._config.postgres_schema, spec)
+        ready_key = (sql.table, spec.id_type, *sorted((i.fields, i.unique) for i in spec.indexes))
+        if ready_key not in self._ready:
+            await self._connections.run(
+                lambda connection: self._create(connection, sql, spec),
+                collection=spec.name,
+                unique_indexes={sql.index_name(index): index.fields for index in spec.indexes},
+            )
+            self._ready.add(ready_key)
+        if spec.dto_creation_model is not None:
+            return PostgresDaoSurrogateId(self._connections, spec, sql)
+        return PostgresDao(self._connections, spec, sql)
+
+    async def _create(self, connection: Any, sql: TableSql, spec: DaoSpec[Any]) -> None:
+        """Create schema, table and indexes idempotently; safe when many run at once.
+
+        DDL of one table is serialized by a transaction-scoped advisory lock, so racing
+        ``get_dao`` calls (in this or other processes) wait instead of failing on
+        PostgreSQL's catalog constraints.
+        """
+        async with connection.transaction():
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock($1)", advisory_key(sql.schema, sql.table)
+            )
+            schema_exists = await connection.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", sql.schema
+            )
+            if not schema_exists:
+                # Racing get_dao calls for other tables may create the schema too.
+                await connection.execute(
+                    "SELECT pg_advisory_xact_lock($1)", advisory_key(sql.schema)
+                )
+                await connection.execute(
+                    f"CREATE SCHEMA IF NOT EXISTS {sql.qualified.rpartition('.')[0]}"
+                )
+            await connection.execute(sql.create_table())
+            column_type = await connection.fetchval(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                " WHERE attrelid = $1::regclass AND attname = 'id'",
+                sql.qualified,
+            )
+            if column_type != sql.id_type:
+                raise DaoError(
+                    f"Table {sql.qualified} of DAO {spec.name!r} keeps IDs as {column_type},"
+                    f" but the ID field {spec.id_field!r} needs {sql.id_type}; use another"
+                    " DAO name, or migrate or drop the table."
+                )
+            for index in spec.indexes:
+                if index.fields == (spec.id_field,):
+                    continue  # the primary key is unique and indexed already
+                await connection.execute(sql.create_index(index))
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """Run this task's DAO calls in the block in one PostgreSQL transaction.
+
+        Commits on normal exit and rolls back on an exception. The calls share one
+        pooled connection through a context variable, so only calls awaited in this
+        task (or tasks it starts inside the block, one at a time) take part. An error
+        inside the block aborts the transaction in PostgreSQL: later calls in the block
+        raise ``TransactionError``, and so does the exit if the error was caught.
+        """
+        return self._connections.transaction()

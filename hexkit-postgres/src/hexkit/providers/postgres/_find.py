@@ -1,0 +1,127 @@
+"""The result of ``find_all``: rows streamed from a server-side cursor in batches.
+
+A result whose limit fits one batch is fetched with one query. Larger ones open a
+cursor inside a read-only REPEATABLE READ transaction (or inside the caller's open
+transaction) and fetch :data:`BATCH_SIZE` rows per round trip, so client memory stays
+bounded by the batch whatever the number of hits, and the pages come from one snapshot.
+The cursor holds a pooled connection until the result is consumed or ``aclose()``d.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from hexkit.protocols.dao import FindQuery, FindResult
+
+if TYPE_CHECKING:
+    from ._connections import Held
+    from ._dao import PostgresDao
+
+__all__ = ["BATCH_SIZE", "PostgresFindResult"]
+
+Dto = TypeVar("Dto", bound=BaseModel)
+
+BATCH_SIZE = 500
+
+
+class PostgresFindResult(FindResult[Dto]):
+    """Hits of one find, validated one by one as the caller advances."""
+
+    def __init__(self, dao: PostgresDao[Dto], query: FindQuery) -> None:
+        self._dao = dao
+        self._query = query
+        self._connections = dao._connections
+        self._args = dao._condition_args(query)
+        self._rows: list[Any] = []
+        self._position = 0
+        self._done = query.limit == 0
+        self._cursor: Any = None
+        self._owned: Any = None  # a pooled connection this result holds for its cursor
+        self._held: Held | None = self._connections.held()
+        self._loop = asyncio.get_running_loop()
+
+    async def __anext__(self) -> Dto:
+        if self._position >= len(self._rows):
+            await self._next_batch()
+        row = self._rows[self._position]
+        self._position += 1
+        return self._dao._to_dto(row[0], row[1])
+
+    async def _next_batch(self) -> None:
+        if self._done:
+            raise StopAsyncIteration
+        limit = self._query.limit
+        if self._cursor is None and limit is not None and limit <= BATCH_SIZE:
+            sql = self._dao._sql.find(self._query, paged=True)
+            args = (*self._args, self._query.skip, limit)
+            self._rows = await self._connections.run(
+                lambda connection: connection.fetch(sql, *args), collection=self._dao._name
+            )
+            self._done = True
+        else:
+            self._rows = await self._fetch_from_cursor()
+        self._position = 0
+        if not self._rows:
+            self._done = True
+            raise StopAsyncIteration
+
+    async def _fetch_from_cursor(self) -> list[Any]:
+        connections = self._connections
+        async with connections.guard(collection=self._dao._name) as state:
+            if self._held is not None:
+                async with self._held.lock:
+                    if self._cursor is None:
+                        self._cursor = await self._open_cursor(self._held.connection)
+                    rows: list[Any] = await self._cursor.fetch(BATCH_SIZE)
+            else:
+                if self._cursor is None:
+                    self._owned = await connections.acquire(state)
+                    try:
+                        await self._owned.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                        self._cursor = await self._open_cursor(self._owned)
+                    except BaseException as error:
+                        await self._give_back(error)
+                        raise
+                try:
+                    rows = await self._cursor.fetch(BATCH_SIZE)
+                    if len(rows) < BATCH_SIZE:
+                        await self._owned.execute("COMMIT")
+                        await self._give_back()
+                except BaseException as error:
+                    await self._give_back(error)
+                    raise
+        if len(rows) < BATCH_SIZE:
+            self._done = True
+        return rows
+
+    async def _open_cursor(self, connection: Any) -> Any:
+        sql = self._dao._sql.find(self._query, paged=True)
+        return await connection.cursor(sql, *self._args, self._query.skip, self._query.limit)
+
+    async def _give_back(self, error: BaseException | None = None) -> None:
+        owned, self._owned = self._owned, None
+        self._cursor = None
+        if owned is not None:
+            await self._connections.release(owned, error)
+
+    async def total_count(self) -> int:
+        """Count every match, ignoring skip and limit."""
+        sql = self._dao._sql.count(self._query)
+        count: int = await self._connections.run(
+            lambda connection: connection.fetchval(sql, *self._args), collection=self._dao._name
+        )
+        return count
+
+    async def aclose(self) -> None:
+        """Release the cursor and its connection of a result not consumed to the end."""
+        self._done, self._rows, self._position = True, [], 0
+        await self._give_back()  # the pool's reset rolls the read-only transaction back
+
+    def __del__(self) -> None:
+        # An abandoned result must not keep its pooled connection forever.
+        owned = self._owned
+        if owned is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(owned.terminate)

@@ -1,0 +1,200 @@
+"""SQL text of one DAO's table: names, JSONB path expressions and statements.
+
+Only identifiers and field names that were validated against the DTO model are
+written into SQL text, always quoted; values travel as query parameters.
+
+Each DAO owns one table ``"<schema>"."<name>"`` with two columns: ``id`` (text, uuid
+or bigint after the ID field's annotation, the primary key) and ``data`` (JSONB: every
+other field). A field path ``a.b`` reads as ``COALESCE(data #> '{a,b}', 'null')``, so a
+missing nested model and a stored ``null`` are the same JSON null, in finds and in
+unique indexes alike. PostgreSQL truncates identifiers at 63 bytes: longer table and
+index names are shortened deterministically with a hash (``~`` cannot occur in DAO
+names, so shortened names never collide with given ones).
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import hashlib
+import types
+import typing
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hexkit.protocols.dao import DaoSpec, FindQuery, Index
+
+__all__ = ["ID_COLUMN_TYPES", "TableSql", "advisory_key", "quote_identifier"]
+
+ID_COLUMN_TYPES = {"str": "text", "int": "bigint", "uuid": "uuid"}
+_MAX_NAME = 63
+
+
+def quote_identifier(name: str) -> str:
+    """Return ``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _short_name(name: str, *, keep: int = 54) -> str:
+    """Return ``name`` if it fits an identifier, else a hashed, shortened form."""
+    if len(name.encode()) <= _MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:keep]}~{digest}"
+
+
+def advisory_key(*parts: str) -> int:
+    """Return a signed 64-bit advisory lock key for these names."""
+    digest = hashlib.sha256("\x1f".join(("hexkit", *parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _is_textual(annotation: Any) -> bool:
+    """Tell whether values of ``annotation`` are stored as JSON strings (sorted as text)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return bool(args) and all(_is_textual(arg) for arg in args)
+    if origin is typing.Literal:
+        return all(isinstance(arg, str) for arg in typing.get_args(annotation))
+    if not isinstance(annotation, type):
+        return False
+    if issubclass(annotation, enum.Enum):
+        return all(isinstance(member.value, str) for member in annotation)
+    return issubclass(annotation, str | uuid.UUID | datetime.date)
+
+
+@dataclass(frozen=True)
+class TableSql:
+    """The statements of one DAO, built once from its spec."""
+
+    schema: str
+    table: str
+    id_field: str
+    id_type: str
+    spec: DaoSpec[Any]
+
+    @classmethod
+    def for_spec(cls, schema: str, spec: DaoSpec[Any]) -> TableSql:
+        """Return the SQL of the DAO that ``spec`` describes, in ``schema``."""
+        return cls(
+            schema=schema,
+            table=_short_name(spec.name),
+            id_field=spec.id_field,
+            id_type=ID_COLUMN_TYPES[spec.id_type],
+            spec=spec,
+        )
+
+    @property
+    def qualified(self) -> str:
+        """The schema-qualified, quoted table name."""
+        return f"{quote_identifier(self.schema)}.{quote_identifier(self.table)}"
+
+    # --- expressions ---------------------------------------------------------------
+
+    def path(self, path: str) -> str:
+        """Return the SQL expression of a validated field path (the ID column for the ID)."""
+        if path == self.id_field:
+            return "id"
+        segments = path.split(".")
+        for segment in segments:
+            if not segment.isidentifier():  # validated by the core already; defence in depth
+                raise ValueError(f"Field path {path!r} is not a dotted path of field names.")
+        array = "{" + ",".join(segments) + "}"
+        return f"COALESCE(data #> {_literal(array)}, 'null'::jsonb)"
+
+    def index_name(self, index: Index) -> str:
+        """Return the deterministic name of the SQL index behind ``index``."""
+        kind = "u" if index.unique else "i"
+        digest = hashlib.sha256(
+            "\x1f".join((self.table, kind, *index.fields)).encode()
+        ).hexdigest()[:12]
+        return f"{self.table[:40]}~{kind}~{digest}"
+
+    # --- statements ----------------------------------------------------------------
+
+    def create_table(self) -> str:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.qualified}"
+            f" (id {self.id_type} PRIMARY KEY, data jsonb NOT NULL)"
+        )
+
+    def create_index(self, index: Index) -> str:
+        unique = "UNIQUE " if index.unique else ""
+        columns = ", ".join(f"({self.path(field)})" for field in index.fields)
+        return (
+            f"CREATE {unique}INDEX IF NOT EXISTS {quote_identifier(self.index_name(index))}"
+            f" ON {self.qualified} ({columns})"
+        )
+
+    def select_by_id(self) -> str:
+        return f"SELECT data::text FROM {self.qualified} WHERE id = $1"
+
+    def insert(self) -> str:
+        return (
+            f"INSERT INTO {self.qualified} (id, data) VALUES ($1, $2::jsonb)"
+            " ON CONFLICT (id) DO NOTHING"
+        )
+
+    def update(self) -> str:
+        return f"UPDATE {self.qualified} SET data = $2::jsonb WHERE id = $1"
+
+    def upsert(self) -> str:
+        return (
+            f"INSERT INTO {self.qualified} (id, data) VALUES ($1, $2::jsonb)"
+            " ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data"
+        )
+
+    def delete(self) -> str:
+        return f"DELETE FROM {self.qualified} WHERE id = $1"
+
+    def where(self, conditions: Sequence[tuple[str, Any]], first: int = 1) -> str:
+        """Return the WHERE clause of equality conditions; parameters start at ``$first``."""
+        if not conditions:
+            return ""
+        parts = []
+        for number, (path, _) in enumerate(conditions, start=first):
+            cast = "" if path == self.id_field else "::jsonb"
+            parts.append(f"{self.path(path)} = ${number}{cast}")
+        return " WHERE " + " AND ".join(parts)
+
+    def order_by(self, sort: Sequence[tuple[str, bool]]) -> str:
+        """Return an ORDER BY with a total order: the ID breaks every tie.
+
+        Fields stored as JSON strings sort by code point (``COLLATE "C"``), whatever the
+        database's collation, so the order matches Python's; others in JSONB's order
+        (null first, then numbers by value, ...).
+        """
+        keys = []
+        for path, descending in sort:
+            direction = "DESC" if descending else "ASC"
+            expression = self.path(path)
+            if path != self.id_field and _is_textual(self.spec.annotation_of(path)):
+                nulls = "NULLS LAST" if descending else "NULLS FIRST"
+                expression = f"({expression} #>> '{{}}') COLLATE \"C\""
+                keys.append(f"{expression} {direction} {nulls}")
+            elif path == self.id_field and self.id_type == "text":
+                keys.append(f'id COLLATE "C" {direction}')
+            else:
+                keys.append(f"{expression} {direction}")
+        if all(path != self.id_field for path, _ in sort):
+            keys.append('id COLLATE "C"' if self.id_type == "text" else "id")
+        return " ORDER BY " + ", ".join(keys)
+
+    def find(self, query: FindQuery, *, paged: bool) -> str:
+        """Return the SELECT of a find; with ``paged``, OFFSET and LIMIT parameters follow."""
+        sql = f"SELECT id, data::text FROM {self.qualified}{self.where(query.conditions)}"
+        sql += self.order_by(query.sort)
+        if paged:
+            count = len(query.conditions)
+            sql += f" OFFSET ${count + 1} LIMIT ${count + 2}"
+        return sql
+
+    def count(self, query: FindQuery) -> str:
+        return f"SELECT count(*) FROM {self.qualified}{self.where(query.conditions)}"

@@ -1,0 +1,66 @@
+"""Settings: environment names, validation, and the DSN kept secret."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from hexkit.protocols.dao import DbUnavailableError
+from hexkit.providers.postgres import PostgresConfig, PostgresDaoFactory
+
+SECRET = "s3cr3t-pw"  # noqa: S105 - a made-up password the tests look for
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEXKIT_POSTGRES_POSTGRES_DSN", f"postgresql://app:{SECRET}@db/app")
+    monkeypatch.setenv("HEXKIT_POSTGRES_POSTGRES_SCHEMA", "Files")
+    monkeypatch.setenv("HEXKIT_POSTGRES_POSTGRES_STATEMENT_CACHE_SIZE", "0")
+    config = PostgresConfig()  # type: ignore[call-arg]
+    assert config.postgres_schema == "Files"
+    assert config.postgres_statement_cache_size == 0
+    assert SECRET not in repr(config)
+
+
+def test_the_unix_socket_dsn_form_is_accepted() -> None:
+    config = PostgresConfig(postgres_dsn="postgresql://postgres:@/postgres?host=/run/pg")  # type: ignore[arg-type]
+    assert config.postgres_dsn.get_secret_value().endswith("host=/run/pg")
+
+
+def test_a_wrong_dsn_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ValidationError) as info:
+        PostgresConfig(postgres_dsn=f"mysql://root:{SECRET}@db/app")  # type: ignore[arg-type]
+    assert "postgresql://" in str(info.value)
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("postgres_schema", "x" * 64), ("postgres_schema", ""), ("postgres_timeout", 0)],
+)
+def test_out_of_range_settings_are_refused(field: str, value: object) -> None:
+    with pytest.raises(ValidationError, match=field):
+        PostgresConfig(postgres_dsn="postgresql://db/app", **{field: value})  # type: ignore[arg-type]
+
+
+def test_a_pool_cannot_keep_more_connections_than_it_may_open() -> None:
+    with pytest.raises(ValidationError, match="postgres_pool_max_size"):
+        PostgresConfig(
+            postgres_dsn="postgresql://db/app",  # type: ignore[arg-type]
+            postgres_pool_min_size=5,
+            postgres_pool_max_size=2,
+        )
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_server_fails_construct_with_advice_and_no_secret(
+    tmp_path: object,
+) -> None:
+    config = PostgresConfig(
+        postgres_dsn=f"postgresql://app:{SECRET}@/app?host={tmp_path}",  # type: ignore[arg-type]
+        postgres_timeout=2,
+    )
+    with pytest.raises(DbUnavailableError) as info:
+        async with PostgresDaoFactory.construct(config=config):
+            pass
+    assert "check that the server runs" in str(info.value)
+    assert SECRET not in str(info.value)
