@@ -14,9 +14,11 @@ query. The mapping per Python type (``model_dump`` in Python mode first, then th
     datetime.date                 -> ISO-8601 string YYYY-MM-DD
     uuid.UUID                     -> canonical string
     enum.Enum                     -> its value
-    bytes                         -> UTF-8 text, as pydantic's JSON mode (other bytes refused)
+    bytes                         -> {"$bytes": "<base64>"} (JSON has no binary type; user
+                                     data cannot hold "$" keys, so the marker is unambiguous)
     nested model, dict            -> JSON object, keys as field names
-    list, tuple, set, frozenset   -> JSON array
+    list, tuple                   -> JSON array
+    set, frozenset                -> JSON array in a fixed order (equal sets, equal arrays)
     anything else                 -> pydantic's JSON form (e.g. timedelta as ISO duration)
 
 Datetimes are stored as ISO-8601 text with exactly six fractional digits: aware ones
@@ -34,6 +36,7 @@ find value compares equal to what ``insert`` stored.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import decimal
 import enum
@@ -48,11 +51,15 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
+from hexkit.protocols.dao import STRING_STORED_TYPES
+
 __all__ = ["dump_value", "encode_document", "encode_value", "loader_for", "may_hold_decimal"]
 
 _UTC = datetime.UTC
 _INT64 = (-(2**63), 2**63 - 1)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
+#: The key of the JSON object that holds bytes, base64-encoded: ``{"$bytes": "AAEC"}``.
+BYTES_KEY = "$bytes"
 # Decimals are held as "\x00<n>" strings while json.dumps writes the document and then
 # replaced by their digits; user strings cannot collide: NUL is refused in them.
 _DECIMAL_MARK = re.compile(r'"\\u0000(\d+)"')
@@ -117,8 +124,12 @@ def encode_value(value: Any, decimals: list[str]) -> Any:  # noqa: PLR0911, PLR0
             _refuse_nul(name, "Key")
             encoded[name] = encode_value(item, decimals)
         return encoded
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, list | tuple):
         return [encode_value(item, decimals) for item in value]
+    if isinstance(value, set | frozenset):
+        # In a fixed order, so equal sets are equal arrays for finds and unique indexes.
+        items = [encode_value(item, decimals) for item in value]
+        return sorted(items, key=lambda item: (type(item).__name__, repr(item)))
     if isinstance(value, enum.Enum):
         return encode_value(value.value, decimals)
     if isinstance(value, datetime.datetime):
@@ -128,13 +139,11 @@ def encode_value(value: Any, decimals: list[str]) -> Any:  # noqa: PLR0911, PLR0
     if isinstance(value, uuid.UUID | datetime.date):
         return str(value)
     if isinstance(value, bytes | bytearray):
-        try:
-            return encode_value(bytes(value).decode(), decimals)
-        except UnicodeDecodeError:
-            raise ValueError(
-                "Bytes that are not UTF-8 cannot be stored as JSON text; use a field of"
-                " type pydantic.Base64Bytes or a base64-encoded str instead."
-            ) from None
+        # JSON has no binary type: a marked object that user data cannot hold (the core
+        # refuses "$" keys), turned back into bytes on reading.
+        return {BYTES_KEY: base64.b64encode(value).decode("ascii")}
+    if isinstance(value, STRING_STORED_TYPES):
+        return encode_value(str(value), decimals)
     return encode_value(to_jsonable_python(value), decimals)
 
 
@@ -147,18 +156,18 @@ def dump_value(value: Any) -> str:
     return text
 
 
-def encode_document(dto: BaseModel, id_field: str) -> tuple[Any, str]:
-    """Return the ID and the JSONB text stored for ``dto`` (the ID lives in its column)."""
-    dumped = dto.model_dump()
+def encode_document(dto: BaseModel | dict[str, Any], id_field: str) -> tuple[Any, str]:
+    """Return the ID and the JSONB text stored for a DTO or its dump (ID in its column)."""
+    dumped = dict(dto) if isinstance(dto, dict) else dto.model_dump()
     id_ = dumped.pop(id_field)
     return id_, dump_value(dumped)
 
 
-def may_hold_decimal(annotation: Any, seen: set[type] | None = None) -> bool:
-    """Return whether values of this annotation can contain a ``Decimal`` anywhere."""
-    if annotation is decimal.Decimal or annotation is Any or annotation is object:
-        return True
-    if annotation in _CONTAINERS:  # unparametrized: may hold anything
+def may_hold(annotation: Any, kind: type, seen: set[type] | None = None) -> bool:
+    """Return whether values of this annotation can contain a ``kind`` value anywhere."""
+    if annotation is Any or annotation is object or annotation in _CONTAINERS:
+        return True  # unparametrized: may hold anything
+    if isinstance(annotation, type) and issubclass(annotation, kind):
         return True
     seen = set() if seen is None else seen
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -166,14 +175,27 @@ def may_hold_decimal(annotation: Any, seen: set[type] | None = None) -> bool:
             return False
         seen.add(annotation)
         return any(
-            may_hold_decimal(field.annotation, seen) for field in annotation.model_fields.values()
+            may_hold(field.annotation, kind, seen) for field in annotation.model_fields.values()
         )
-    return any(may_hold_decimal(arg, seen) for arg in typing.get_args(annotation))
+    return any(may_hold(arg, kind, seen) for arg in typing.get_args(annotation))
+
+
+def may_hold_decimal(annotation: Any) -> bool:
+    """Return whether values of this annotation can contain a ``Decimal`` anywhere."""
+    return may_hold(annotation, decimal.Decimal)
+
+
+def _bytes_hook(item: dict[str, Any]) -> Any:
+    if len(item) == 1 and BYTES_KEY in item:
+        return base64.b64decode(item[BYTES_KEY])
+    return item
 
 
 def loader_for(model: type[BaseModel]) -> Callable[[str], Any]:
-    """Return the JSON parser for documents of ``model``: exact Decimals where needed."""
-    if may_hold_decimal(model):
-        decoder = json.JSONDecoder(parse_float=decimal.Decimal)
-        return decoder.decode
-    return json.loads
+    """Return the JSON parser for documents of ``model``: exact Decimals, bytes decoded."""
+    parse_float = decimal.Decimal if may_hold_decimal(model) else None
+    object_hook = _bytes_hook if may_hold(model, bytes) else None
+    if parse_float is None and object_hook is None:
+        return json.loads
+    decoder = json.JSONDecoder(parse_float=parse_float, object_hook=object_hook)
+    return decoder.decode

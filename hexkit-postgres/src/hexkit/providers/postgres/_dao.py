@@ -53,13 +53,6 @@ class PostgresDao(Generic[Dto]):
 
     # --- helpers -------------------------------------------------------------------
 
-    def _check_dto(self, dto: Any) -> Dto:
-        if not isinstance(dto, self._spec.dto_model):
-            raise TypeError(
-                f"Expected a {self._spec.dto_model.__name__} instance, got {type(dto).__name__}."
-            )
-        return dto
-
     def _key(self, key: Any) -> Any:
         """Return an ID as the column takes it, or raise ``InvalidIdError``."""
         if self._spec.id_type == "int" and not _INT64[0] <= key <= _INT64[1]:
@@ -68,8 +61,10 @@ class PostgresDao(Generic[Dto]):
             raise InvalidIdError(id_=key, expected="str without NUL characters")
         return key
 
-    def _encode(self, dto: BaseModel) -> tuple[Any, str]:
-        id_, data = encode_document(dto, self._id_field)
+    def _encode(self, dto: Any) -> tuple[Any, str]:
+        """Validate a DTO for a write (``DaoSpec.validate_dto``); return ID and JSONB text."""
+        checked = self._spec.validate_dto(dto)
+        id_, data = encode_document(checked.document, self._id_field)
         return self._key(id_), data
 
     def _condition_args(self, query: FindQuery) -> list[Any]:
@@ -115,7 +110,7 @@ class PostgresDao(Generic[Dto]):
 
     async def insert(self, dto: Dto) -> None:
         """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        await self._insert(self._check_dto(dto))
+        await self._insert(dto)
 
     async def _insert(self, dto: BaseModel) -> None:
         key, data = self._encode(dto)
@@ -126,13 +121,13 @@ class PostgresDao(Generic[Dto]):
 
     async def update(self, dto: Dto) -> None:
         """Replace an existing resource or raise ``ResourceNotFoundError``."""
-        key, data = self._encode(self._check_dto(dto))
+        key, data = self._encode(dto)
         if await self._execute(self._update_sql, key, data) == "UPDATE 0":
             raise ResourceNotFoundError(id_=key, collection=self._name)
 
     async def upsert(self, dto: Dto) -> None:
         """Insert the resource, or replace it if its ID exists."""
-        key, data = self._encode(self._check_dto(dto))
+        key, data = self._encode(dto)
         await self._execute(self._upsert_sql, key, data)
 
     async def delete(self, id_: Any) -> None:
