@@ -30,6 +30,9 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
         "mongo_dsn": f"mongodb://user:{SENTINEL}@127.0.0.1:27017",
         "db_name": "db",
     },
+    ("dao", "postgres"): {
+        "postgres_dsn": f"postgresql://user:{SENTINEL}@127.0.0.1:5432/db",
+    },
     ("objstorage", "s3"): {
         "s3_access_key_id": "key-id",
         "s3_secret_access_key": SENTINEL,
