@@ -14,8 +14,8 @@ EXPECTED = {
         "Index", "IndexFieldError", "InvalidFindMappingError", "InvalidIdError",
         "MultipleHitsFoundError", "NoHitsFoundError", "ResourceAlreadyExistsError",
         "ResourceNotFoundError", "TransactionError", "TransactionsNotSupportedError",
-        "UniqueConstraintViolationError", "single_hit", "MAX_DOCUMENT_SIZE", "SORTABLE_TYPES",
-        "STRING_STORED_TYPES", "DocumentTooLargeError", "InvalidDocumentError",
+        "UniqueConstraintViolationError", "single_hit", "MAX_DOCUMENT_SIZE", "MAX_NESTING",
+        "SORTABLE_TYPES", "STRING_STORED_TYPES", "DocumentTooLargeError", "InvalidDocumentError",
         "UnsupportedFieldError", "ValidatedDto",
     },
     "hexkit.protocols.objstorage": {

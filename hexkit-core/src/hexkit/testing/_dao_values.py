@@ -12,6 +12,7 @@ import pytest
 
 from hexkit.protocols.dao import (
     MAX_DOCUMENT_SIZE,
+    MAX_NESTING,
     DaoFactoryProtocol,
     DocumentTooLargeError,
     InvalidDocumentError,
@@ -101,6 +102,24 @@ class DaoValueTests(DaoKitBase):
             await dao.insert(make_extras("bad").model_copy(update=changes))
         assert info.value.field == field
         assert await dao.find_all(mapping={}).total_count() == 0
+
+    async def test_nesting_up_to_the_limit_round_trips_and_deeper_is_refused(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        def nested(levels: int) -> Any:
+            value: Any = "core"
+            for _ in range(levels):
+                value = [value]
+            return value
+
+        dao = await dao_factory.get_dao(name=unique_name(), dto_model=Extras, id_field="id")
+        deepest = make_extras("deep").model_copy(update={"anything": nested(MAX_NESTING - 1)})
+        await dao.insert(deepest)  # the document itself is the first level
+        assert (await dao.get_by_id("deep")).anything == deepest.anything
+        too_deep = make_extras("too-deep").model_copy(update={"anything": nested(MAX_NESTING)})
+        with pytest.raises(InvalidDocumentError) as info:
+            await dao.insert(too_deep)
+        assert (info.value.field or "").startswith("anything[0]")
 
     @pytest.mark.parametrize("number", [_INT64_MAX, -_INT64_MAX - 1, 2**31, -(2**31) - 1])
     async def test_integers_at_the_64_bit_limits_round_trip(

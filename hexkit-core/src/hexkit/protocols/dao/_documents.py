@@ -11,6 +11,7 @@ where production would, with the same error::
     strings, keys     no NUL character U+0000 (PostgreSQL text cannot hold it)
     dict keys         not starting with '$' (MongoDB reads such names as operators)
     times of day      naive: an aware ``time`` has no instant to compare by
+    nesting           at most 100 levels of objects and arrays (MongoDB's limit)
     documents         at most 16 MiB (16,777,216 bytes), counted as hexkit-mongodb's
                       BSON encoding counts them (MongoDB's document limit)
 
@@ -30,10 +31,12 @@ from typing import Any
 from ._errors import DocumentTooLargeError, InvalidDocumentError
 from ._types import STRING_STORED_TYPES
 
-__all__ = ["MAX_DOCUMENT_SIZE", "check_document", "value_problem"]
+__all__ = ["MAX_DOCUMENT_SIZE", "MAX_NESTING", "check_document", "value_problem"]
 
 #: The largest document every provider stores, in bytes of its BSON encoding.
 MAX_DOCUMENT_SIZE = 16 * 1024 * 1024
+#: The deepest nesting of objects and arrays every provider stores (MongoDB's limit).
+MAX_NESTING = 100
 
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -88,18 +91,18 @@ def _decimal_size(value: decimal.Decimal) -> int:
     return 16
 
 
-def _container_size(items: Any) -> int:
+def _container_size(items: Any, depth: int) -> int:
     size = 5
     for position, item in enumerate(items):
         try:
-            size += 2 + len(str(position)) + _size(item)
+            size += 2 + len(str(position)) + _size(item, depth)
         except _Refused as refused:
             refused.path.append(f"[{position}]")
             raise
     return size
 
 
-def _size(value: Any) -> int:  # noqa: PLR0911, PLR0912 - one branch per row of the table
+def _size(value: Any, depth: int = 1) -> int:  # noqa: PLR0911, PLR0912 - a row each
     """Return the BSON size of ``value`` without type byte and name; raise ``_Refused``."""
     kind = type(value)
     if kind is str:
@@ -114,19 +117,23 @@ def _size(value: Any) -> int:  # noqa: PLR0911, PLR0912 - one branch per row of 
         if not math.isfinite(value):
             raise _Refused(f"is {value}; store finite values or None")
         return 8
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        depth += 1
+        if depth > MAX_NESTING:
+            raise _Refused(f"nests containers more than {MAX_NESTING} levels deep")
     if isinstance(value, dict):
         size = 5
         for key, item in value.items():
             try:
-                size += 1 + _key_size(key) + _size(item)
+                size += 1 + _key_size(key) + _size(item, depth)
             except _Refused as refused:
                 refused.path.append(f".{key}")
                 raise
         return size
     if isinstance(value, list | tuple | set | frozenset):
-        return _container_size(value)
+        return _container_size(value, depth)
     if isinstance(value, enum.Enum):
-        return _size(value.value)
+        return _size(value.value, depth)
     if isinstance(value, str):  # subclasses of the builtins the branches above took
         return _size(str.__str__(value))
     if isinstance(value, int | float):
