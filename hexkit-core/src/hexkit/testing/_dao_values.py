@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
 import re
+import string
 from datetime import UTC, time
 from decimal import Decimal
 from typing import Any
@@ -12,9 +14,11 @@ import pytest
 
 from hexkit.protocols.dao import (
     MAX_DOCUMENT_SIZE,
+    MAX_INDEXED_SIZE,
     MAX_NESTING,
     DaoFactoryProtocol,
     DocumentTooLargeError,
+    Index,
     InvalidDocumentError,
     InvalidFindMappingError,
     InvalidIdError,
@@ -102,6 +106,25 @@ class DaoValueTests(DaoKitBase):
             await dao.insert(make_extras("bad").model_copy(update=changes))
         assert info.value.field == field
         assert await dao.find_all(mapping={}).total_count() == 0
+
+    async def test_ids_and_indexed_values_over_the_index_limit_are_refused(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await self.everything_dao(dao_factory, [Index("text", unique=True), Index("tags")])
+        widest = "".join(random.choices(string.ascii_letters, k=MAX_INDEXED_SIZE))
+        await dao.insert(make_everything(widest).model_copy(update={"text": widest}))
+        assert (await dao.get_by_id(widest)).text == widest
+        too_wide = widest + "x"
+        for changes, field in [({"id": too_wide}, "id"), ({"text": too_wide}, "text")]:
+            with pytest.raises(InvalidDocumentError) as info:
+                await dao.insert(make_everything("other").model_copy(update=changes))
+            assert info.value.field == field
+        with pytest.raises(InvalidDocumentError) as info:
+            await dao.insert(make_everything("tags").model_copy(update={"tags": [too_wide]}))
+        assert info.value.field == "tags"
+        with pytest.raises(InvalidIdError):
+            await dao.get_by_id(too_wide)
+        assert await dao.find_all(mapping={}).total_count() == 1
 
     async def test_nesting_up_to_the_limit_round_trips_and_deeper_is_refused(
         self, dao_factory: DaoFactoryProtocol

@@ -6,7 +6,7 @@ build their DAOs from the validated :class:`DaoSpec`, and validate finds with
 :meth:`DaoSpec.find_query`. See ``_errors`` for the error tree.
 """
 
-from ._documents import MAX_DOCUMENT_SIZE, MAX_NESTING
+from ._documents import MAX_DOCUMENT_SIZE, MAX_INDEXED_SIZE, MAX_NESTING
 from ._errors import (
     CreationModelError,
     DaoError,
@@ -36,6 +36,7 @@ from ._types import SORTABLE_TYPES, STRING_STORED_TYPES
 
 __all__ = [
     "MAX_DOCUMENT_SIZE",
+    "MAX_INDEXED_SIZE",
     "MAX_NESTING",
     "SORTABLE_TYPES",
     "STRING_STORED_TYPES",

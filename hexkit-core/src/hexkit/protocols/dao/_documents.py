@@ -11,6 +11,8 @@ where production would, with the same error::
     strings, keys     no NUL character U+0000 (PostgreSQL text cannot hold it)
     dict keys         not starting with '$' (MongoDB reads such names as operators)
     times of day      naive: an aware ``time`` has no instant to compare by
+    IDs, indexed      at most 1 KiB (1,024 bytes) each in their stored form (PostgreSQL's
+    values            B-tree entries; MongoDB's index keys before 4.2)
     nesting           at most 100 levels of objects and arrays (MongoDB's limit)
     documents         at most 16 MiB (16,777,216 bytes), counted as hexkit-mongodb's
                       BSON encoding counts them (MongoDB's document limit)
@@ -31,10 +33,21 @@ from typing import Any
 from ._errors import DocumentTooLargeError, InvalidDocumentError
 from ._types import STRING_STORED_TYPES
 
-__all__ = ["MAX_DOCUMENT_SIZE", "MAX_NESTING", "check_document", "value_problem"]
+__all__ = [
+    "MAX_DOCUMENT_SIZE",
+    "MAX_INDEXED_SIZE",
+    "MAX_NESTING",
+    "check_document",
+    "check_indexed",
+    "indexed_value_problem",
+    "value_problem",
+]
 
 #: The largest document every provider stores, in bytes of its BSON encoding.
 MAX_DOCUMENT_SIZE = 16 * 1024 * 1024
+#: The largest ID or value of an indexed field, in bytes of its stored form: PostgreSQL's
+#: B-tree entries stop near 2.7 kB after compression, MongoDB before 4.2 stopped at 1 kB.
+MAX_INDEXED_SIZE = 1024
 #: The deepest nesting of objects and arrays every provider stores (MongoDB's limit).
 MAX_NESTING = 100
 
@@ -193,3 +206,32 @@ def value_problem(value: Any) -> str | None:
         path = _where(refused, "")
         return f"{path.lstrip('.')} {refused.reason}" if path else refused.reason
     return None
+
+
+def indexed_value_problem(value: Any) -> str | None:
+    """Return why ``value`` cannot be an ID or an indexed value, or ``None``."""
+    try:
+        size = _size(value)
+    except _Refused as refused:
+        path = _where(refused, "")
+        return f"{path.lstrip('.')} {refused.reason}" if path else refused.reason
+    if size - 5 > MAX_INDEXED_SIZE:
+        return (
+            f"takes {size - 5} bytes; IDs and values of indexed fields take at most"
+            f" {MAX_INDEXED_SIZE} bytes (PostgreSQL's index entries); shorten it, or keep a"
+            " hash of it in the indexed field"
+        )
+    return None
+
+
+def check_indexed(
+    document: dict[str, Any], paths: tuple[str, ...], *, collection: str, id_: Any
+) -> None:
+    """Raise ``InvalidDocumentError`` if a value at one of ``paths`` is too large to index."""
+    for path in paths:
+        value: Any = document
+        for segment in path.split("."):
+            value = value.get(segment) if isinstance(value, dict) else None
+        problem = indexed_value_problem(value)
+        if problem:
+            raise InvalidDocumentError(collection=collection, id_=id_, field=path, reason=problem)

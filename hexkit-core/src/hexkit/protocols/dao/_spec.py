@@ -11,7 +11,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ._documents import check_document, value_problem
+from ._documents import check_document, check_indexed, indexed_value_problem, value_problem
 from ._errors import (
     CreationModelError,
     DaoNameError,
@@ -115,6 +115,12 @@ class DaoSpec(Generic[Dto]):
     id_generator: IdGenerator | None = None
     _adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict, repr=False, compare=False)
 
+    @property
+    def _indexed_paths(self) -> tuple[str, ...]:
+        """The ID field and every indexed path, each once."""
+        paths = dict.fromkeys([self.id_field, *(p for index in self.indexes for p in index.fields)])
+        return tuple(paths)
+
     def annotation_of(self, path: str) -> Any:
         """Return the annotation that ``path`` names, or raise ``KeyError``."""
         return resolve_path(self.dto_model, path)
@@ -132,7 +138,7 @@ class DaoSpec(Generic[Dto]):
             key = self._adapter(self.id_field).validate_python(id_, strict=False)
         except ValidationError:
             raise InvalidIdError(id_=id_, expected=self.id_type) from None
-        problem = value_problem(key)
+        problem = indexed_value_problem(key)
         if problem:
             raise InvalidIdError(id_=id_, expected=self.id_type, reason=problem)
         return key
@@ -174,6 +180,7 @@ class DaoSpec(Generic[Dto]):
             document = validated.model_dump()  # validation changed values: store its result
         key = document[self.id_field]
         size = check_document(document, collection=self.name, id_=key)
+        check_indexed(document, self._indexed_paths, collection=self.name, id_=key)
         return ValidatedDto(id=key, dto=validated, document=document, size=size)
 
     async def new_id(self) -> Any:
