@@ -6,7 +6,7 @@ import math
 import random
 import re
 import string
-from datetime import UTC, time
+from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +45,10 @@ _REFUSED_EVERYTHING: list[tuple[dict[str, Any], str]] = [
     ({"tags": ["ok", "nul\x00"]}, "tags[1]"),
     ({"labels": {"nul\x00key": "x"}}, "labels.nul\x00key"),
     ({"labels": {"$where": "x"}}, "labels.$where"),
+]
+_REFUSED_EVERYTHING += [
+    ({"moment": datetime.min.replace(tzinfo=timezone(timedelta(hours=5)))}, "moment"),
+    ({"moment": datetime.max.replace(tzinfo=timezone(timedelta(hours=-5)))}, "moment"),
 ]
 _REFUSED_EXTRAS: list[tuple[dict[str, Any], str]] = [
     ({"clock": time(12, 0, tzinfo=UTC)}, "clock"),

@@ -152,6 +152,13 @@ def _size(value: Any, depth: int = 1) -> int:  # noqa: PLR0911, PLR0912 - a row 
     if isinstance(value, int | float):
         return _size(float(value) if isinstance(value, float) else int(value))
     if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            try:
+                value.astimezone(datetime.UTC)  # stored by its instant in UTC
+            except OverflowError:
+                raise _Refused(
+                    f"is {value}, whose instant lies outside the years 1 to 9999 in UTC"
+                ) from None
         return _DATETIME_TEXT
     if isinstance(value, datetime.date):
         return 8
