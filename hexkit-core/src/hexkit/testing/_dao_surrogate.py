@@ -8,7 +8,7 @@ import uuid
 import pytest
 from pydantic import BaseModel
 
-from hexkit.protocols.dao import DaoFactoryProtocol, ResourceNotFoundError
+from hexkit.protocols.dao import DaoFactoryProtocol, InvalidDocumentError, ResourceNotFoundError
 
 from ._dao_base import DaoKitBase, unique_name
 from ._dao_models import (
@@ -106,3 +106,21 @@ class DaoSurrogateIdTests(DaoKitBase):
                 id_field="key",
                 dto_creation_model=_CounterCreation,
             )
+
+    async def test_constructed_creation_models_are_validated(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await dao_factory.get_dao(
+            name=unique_name(),
+            dto_model=UuidKeyed,
+            id_field="key",
+            dto_creation_model=UuidKeyedCreation,
+        )
+        for broken in (
+            UuidKeyedCreation.model_construct(name=["not", "a", "str"]),
+            UuidKeyedCreation.model_construct(rank=1),
+        ):
+            with pytest.raises(InvalidDocumentError) as info:
+                await dao.insert(broken)
+            assert info.value.field == "name"
+        assert await dao.find_all(mapping={}).total_count() == 0

@@ -202,9 +202,24 @@ class DaoSpec(Generic[Dto]):
             raise TypeError(
                 f"Expected a {creation_model.__name__} instance, got {type(creation).__name__}."
             )
-        values = {name: getattr(creation, name) for name in creation_model.model_fields}
-        values[self.id_field] = await self.new_id()
-        return self.dto_model.model_validate(values, by_name=True)
+        id_ = await self.new_id()
+        try:
+            values = {name: getattr(creation, name) for name in creation_model.model_fields}
+            values[self.id_field] = id_
+            return self.dto_model.model_validate(values, by_name=True)
+        except (AttributeError, ValidationError) as error:
+            if isinstance(error, ValidationError):
+                where = ".".join(str(part) for part in error.errors()[0]["loc"]) or None
+            else:
+                where = error.name  # the field model_construct left unset
+            raise InvalidDocumentError(
+                collection=self.name,
+                id_=id_,
+                field=where,
+                reason=f"the {creation_model.__name__} does not make a valid"
+                f" {self.dto_model.__name__} ({error}); build it with its constructor or"
+                " model_validate()",
+            ) from None
 
     def find_query(
         self,
