@@ -117,8 +117,8 @@ class DaoSurrogateIdTests(DaoKitBase):
             dto_creation_model=UuidKeyedCreation,
         )
         for broken in (
-            UuidKeyedCreation.model_construct(name=["not", "a", "str"]),
-            UuidKeyedCreation.model_construct(rank=1),
+            UuidKeyedCreation.model_construct(name=["not", "a", "str"]),  # type: ignore[arg-type]
+            UuidKeyedCreation.model_construct(rank=1),  # type: ignore[call-arg]
         ):
             with pytest.raises(InvalidDocumentError) as info:
                 await dao.insert(broken)
