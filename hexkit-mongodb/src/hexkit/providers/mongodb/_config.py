@@ -41,9 +41,11 @@ class MongoDbConfig(BaseSettings):
         default=None,
         gt=0,
         description=(
-            "Seconds to wait for server selection, for a connection and for a socket"
-            " read or write before a DAO call fails; None keeps the driver's defaults"
-            " (30 s server selection, no socket timeout)."
+            "Deadline in seconds of each DAO call's driver operation (PyMongo's"
+            " client-side operation timeout, timeoutMS, which covers server selection,"
+            " connecting, retries and socket reads); a server that does not answer in"
+            " time raises DbTimeoutError. None keeps the driver's defaults (30 s server"
+            " selection, no deadline)."
         ),
     )
     mongo_driver: Literal["pymongo", "motor"] = Field(

@@ -21,7 +21,7 @@ from hexkit.protocols.dao import (
 )
 
 from ._codec import decimal_fields, decode_decimals, encode_document, encode_value, to_decimal
-from ._driver import maybe_await
+from ._driver import maybe_await, server_hangs
 from ._errors import translated
 
 if TYPE_CHECKING:
@@ -135,6 +135,7 @@ class MongoDbDao(Generic[Dto]):
             id_=id_,
             id_field=self._id_field,
             in_transaction=self._session() is not None,
+            server_hangs=server_hangs(self._factory._client),
         )
 
     def _check_dto(self, dto: Any) -> Dto:
