@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bson.decimal128 import Decimal128
@@ -20,9 +21,20 @@ from hexkit.protocols.dao import (
     single_hit,
 )
 
-from ._codec import decimal_fields, decode_decimals, encode_document, encode_value, to_decimal
+from ._codec import (
+    BsonDateError,
+    bson_date,
+    bson_date_or_text,
+    datetime_condition,
+    datetime_text,
+    decimal_fields,
+    decode_decimals,
+    encode_document,
+    encode_value,
+    to_decimal,
+)
 from ._driver import maybe_await, server_hangs
-from ._errors import translated
+from ._errors import invalid_document, translated
 
 if TYPE_CHECKING:
     from ._factory import MongoDbDaoFactory
@@ -118,6 +130,9 @@ class MongoDbDao(Generic[Dto]):
         self._id_field = spec.id_field
         # Only these top-level fields are searched for Decimal128 values on reads.
         self._decimal_fields = decimal_fields(spec.dto_model)
+        self._bson_dates = spec.name in factory.config.bson_date_collections
+        self._dates = bson_date if self._bson_dates else datetime_text
+        self._find_dates = bson_date_or_text if self._bson_dates else datetime_text
 
     def __repr__(self) -> str:
         model = self._spec.dto_model.__name__
@@ -145,13 +160,32 @@ class MongoDbDao(Generic[Dto]):
             )
         return dto
 
+    def _encode(self, dto: BaseModel) -> dict[str, Any]:
+        try:
+            return encode_document(dto, self._id_field, self._dates)
+        except BsonDateError as error:
+            raise invalid_document(
+                collection=self._name,
+                id_=getattr(dto, self._id_field, None),
+                field=error.field,
+                reason=f"{error.value.isoformat()} cannot be a BSON date: {error.reason}"
+                " (the collection is listed in bson_date_collections, so its datetimes are"
+                " stored as BSON dates)",
+            ) from error
+
     def _path(self, path: str) -> str:
         return "_id" if path == self._id_field else path
 
     def _filter(self, query: FindQuery) -> dict[str, Any]:
         # "$eq" makes every value literal: a dict such as {"$ne": None} is compared
         # as a value and never read as an operator.
-        return {self._path(path): {"$eq": encode_value(value)} for path, value in query.conditions}
+        # A datetime also matches a BSON date of the same instant (other tools' data).
+        return {
+            self._path(path): datetime_condition(value)
+            if isinstance(value, datetime)
+            else {"$eq": encode_value(value, self._find_dates)}
+            for path, value in query.conditions
+        }
 
     def _sort(self, query: FindQuery) -> list[tuple[str, int]]:
         keys = [(self._path(path), DESCENDING if desc else ASCENDING) for path, desc in query.sort]
@@ -199,7 +233,7 @@ class MongoDbDao(Generic[Dto]):
         await self._insert(self._check_dto(dto))
 
     async def _insert(self, dto: BaseModel) -> None:
-        document = encode_document(dto, self._id_field)
+        document = self._encode(dto)
         key = getattr(dto, self._id_field)
         session = self._session()
         try:
@@ -222,7 +256,7 @@ class MongoDbDao(Generic[Dto]):
 
     async def update(self, dto: Dto) -> None:
         """Replace an existing resource or raise ``ResourceNotFoundError``."""
-        document = encode_document(self._check_dto(dto), self._id_field)
+        document = self._encode(self._check_dto(dto))
         key = getattr(dto, self._id_field)
         try:
             result = await self._collection.replace_one(
@@ -235,7 +269,7 @@ class MongoDbDao(Generic[Dto]):
 
     async def upsert(self, dto: Dto) -> None:
         """Insert the resource, or replace it if its ID exists."""
-        document = encode_document(self._check_dto(dto), self._id_field)
+        document = self._encode(self._check_dto(dto))
         key = getattr(dto, self._id_field)
         session = self._session()
         for attempt in range(_UPSERT_ATTEMPTS):

@@ -39,7 +39,7 @@ from hexkit.protocols.dao import (
     UniqueConstraintViolationError,
 )
 
-__all__ = ["is_timeout", "translate_errors", "translated"]
+__all__ = ["invalid_document", "is_timeout", "translate_errors", "translated"]
 
 _WRITE_CONFLICT = 112
 
@@ -125,6 +125,17 @@ def translated(  # noqa: PLR0911 - one return per row of the table above
         f"MongoDB rejected an operation on collection {collection!r}:"
         f" {type(error).__name__}: {error}. Check the server log and the data; retry if"
         " the cause was transient."
+    )
+
+
+def invalid_document(*, collection: str, id_: Any, field: str, reason: str) -> DaoError:
+    """Return the error for a DTO that cannot be stored as it is (nothing was written).
+
+    A plain ``DaoError`` until the core has a dedicated class for invalid documents.
+    """
+    return DaoError(
+        f"Cannot store field {field!r} of the resource with ID {id_!r} in collection"
+        f" {collection!r}: {reason}. Nothing was written."
     )
 
 
