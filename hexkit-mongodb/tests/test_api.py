@@ -64,15 +64,18 @@ def test_config_reads_the_documented_environment_names(
     monkeypatch.setenv("HEXKIT_MONGODB_DB_NAME", "orders")
     monkeypatch.setenv("HEXKIT_MONGODB_MONGO_TIMEOUT", "7")
     monkeypatch.setenv("HEXKIT_MONGODB_MONGO_DRIVER", "motor")
+    monkeypatch.setenv("HEXKIT_MONGODB_BSON_DATE_COLLECTIONS", '["sessions", "events"]')
     config = MongoDbConfig()  # type: ignore[call-arg]
     assert config.mongo_dsn.get_secret_value() == SECRET_DSN
     assert (config.db_name, config.mongo_timeout, config.mongo_driver) == ("orders", 7, "motor")
+    assert config.bson_date_collections == {"sessions", "events"}
 
 
 def test_config_defaults_to_pymongo_and_driver_timeouts() -> None:
     config = MongoDbConfig(mongo_dsn=SECRET_DSN, db_name="x")  # type: ignore[arg-type]
     assert config.mongo_driver == "pymongo"
     assert config.mongo_timeout is None
+    assert config.bson_date_collections == frozenset()
 
 
 def test_dsn_never_shows_in_repr_or_str() -> None:
@@ -98,7 +101,13 @@ def test_both_dsn_schemes_are_accepted(dsn: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("mongo_timeout", 0), ("mongo_driver", "mongoengine"), ("db_name", "")]
+    ("field", "value"),
+    [
+        ("mongo_timeout", 0),
+        ("mongo_driver", "mongoengine"),
+        ("db_name", ""),
+        ("bson_date_collections", ["no spaces"]),
+    ],
 )
 def test_invalid_settings_are_rejected(field: str, value: object) -> None:
     values: dict[str, object] = {"mongo_dsn": "mongodb://localhost", "db_name": "x"}

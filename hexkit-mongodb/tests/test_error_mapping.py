@@ -88,3 +88,38 @@ def test_translate_errors_chains_the_driver_error() -> None:
 def test_translate_errors_leaves_other_exceptions_alone() -> None:
     with pytest.raises(KeyError), translate_errors(collection="c"):
         raise KeyError("not a driver error")
+
+
+HUNG = (
+    "127.0.0.1:5: timed out (configured timeouts: timeoutMS: 1000.0ms), Timeout: 1.0s,"
+    " Topology Description: <TopologyDescription servers: [<ServerDescription"
+    " error=NetworkTimeout('127.0.0.1:5: timed out')>]>"
+)
+REFUSED = (
+    "127.0.0.1:5: [Errno 111] Connection refused, Timeout: 1.0s, Topology Description:"
+    " <TopologyDescription servers: [<ServerDescription error=AutoReconnect('refused')>]>"
+)
+
+
+def test_server_selection_against_a_hung_server_is_a_timeout() -> None:
+    result = translated(errors.ServerSelectionTimeoutError(HUNG), collection="c")
+    assert type(result) is DbTimeoutError
+    assert "may still be applied" in str(result)
+
+
+def test_server_selection_against_a_refusing_server_is_unavailability() -> None:
+    result = translated(errors.ServerSelectionTimeoutError(REFUSED), collection="c")
+    assert type(result) is DbUnavailableError
+
+
+def test_connections_interrupted_because_a_check_timed_out_are_timeouts() -> None:
+    interrupted = errors.AutoReconnect("operation cancelled")
+    assert type(translated(interrupted, collection="c", server_hangs=True)) is DbTimeoutError
+    assert type(translated(interrupted, collection="c")) is DbUnavailableError
+
+
+def test_timeouts_inside_transactions_stay_timeouts_and_say_the_transaction_aborts() -> None:
+    timeout = errors.NetworkTimeout("timed out", errors={"errorLabels": ["x"]})
+    result = translated(timeout, collection="c", in_transaction=True)
+    assert type(result) is DbTimeoutError
+    assert "retry it" in str(result)

@@ -6,7 +6,8 @@ import asyncio
 import gc
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -86,6 +87,59 @@ async def test_a_killed_server_fails_fast_and_a_restart_heals_the_factory(
                 raise
     assert (await dao.get_by_id("after")).version == 2
     assert await dao.find_all(mapping={"id": "after"}).total_count() == 1
+
+
+async def test_every_dao_call_against_a_hung_server_times_out_within_mongo_timeout(
+    own_server: EmbeddedMongoDb, mongodb_driver: str
+) -> None:
+    """A server that stops answering (SIGSTOP) costs each call mongo_timeout, not more.
+
+    A short heartbeat makes the driver's monitor notice the hang during the test, so
+    both kinds of driver timeout are met: a socket read that times out, and server
+    selection that times out because the monitor's checks of the server time out.
+    """
+    timeout = 1
+    config = MongoDbConfig(
+        mongo_dsn=f"{own_server.dsn}?heartbeatFrequencyMS=500",  # type: ignore[arg-type]
+        db_name="hangs",
+        mongo_timeout=timeout,
+        mongo_driver=mongodb_driver,  # type: ignore[arg-type]
+    )
+    async with MongoDbDaoFactory.construct(config=config) as factory:
+        dao = await factory.get_dao(name="items", dto_model=Item, id_field="id")
+        await dao.insert(Item(id="before", version=1))
+        calls: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+            ("insert", lambda: dao.insert(Item(id="during", version=1))),
+            ("get_by_id", lambda: dao.get_by_id("before")),
+            ("find_one", lambda: dao.find_one(mapping={"version": 1})),
+            ("find_all", lambda: dao.find_all(mapping={}).to_list()),
+            ("update", lambda: dao.update(Item(id="before", version=2))),
+            ("upsert", lambda: dao.upsert(Item(id="before", version=3))),
+            ("delete", lambda: dao.delete("before")),
+            ("total_count", lambda: dao.find_all(mapping={}).total_count()),
+        ]
+        await asyncio.to_thread(own_server.pause)
+        try:
+            for _ in range(2):  # the second round meets the monitor's verdict
+                for name, call in calls:
+                    started = time.monotonic()
+                    with pytest.raises(DbTimeoutError, match="did not answer within") as info:
+                        await call()
+                    elapsed = time.monotonic() - started
+                    assert elapsed < timeout + 1, f"{name} took {elapsed:.1f} s"
+                    assert info.value.__cause__ is not None
+        finally:
+            await asyncio.to_thread(own_server.resume)
+
+        deadline = time.monotonic() + 30
+        while True:  # the same factory heals once the server answers again
+            try:
+                await dao.upsert(Item(id="after", version=4))
+                break
+            except DbTimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+        assert (await dao.get_by_id("after")).version == 4
 
 
 async def test_an_unreachable_server_fails_within_the_timeout(mongodb_driver: str) -> None:

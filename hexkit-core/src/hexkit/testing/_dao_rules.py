@@ -18,7 +18,7 @@ from hexkit.protocols.dao import (
 )
 
 from ._dao_base import DaoKitBase, unique_name
-from ._dao_models import Extras, Level, Ranked, make_everything
+from ._dao_models import Address, Extras, Level, Ranked, make_everything
 
 __all__ = ["DaoRuleTests"]
 
@@ -128,6 +128,18 @@ class DaoRuleTests(DaoKitBase):
         for key in ("duration", "url", "ip4", "path", "-blob"):
             with pytest.raises(InvalidFindMappingError):
                 dao.find_all(mapping={}, sort=[key])
+
+    async def test_whole_nested_models_match_by_value(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await self.everything_dao(dao_factory)
+        await dao.insert(make_everything("a", 1, city="Heidelberg"))
+        await dao.insert(make_everything("b", 2, city="Berlin"))
+        berlin = Address(street="Main St 1", city="Berlin", zip_code=69117)
+        assert (await dao.find_one(mapping={"address": berlin})).id == "b"
+        as_dict = {"street": "Main St 1", "city": "Berlin", "zip_code": 69117}
+        assert (await dao.find_one(mapping={"address": as_dict})).id == "b"
+        assert await dao.find_all(mapping={"other_address": None}).total_count() == 2
 
     async def test_dao_names_are_case_sensitive(self, dao_factory: DaoFactoryProtocol) -> None:
         name = unique_name("Case")

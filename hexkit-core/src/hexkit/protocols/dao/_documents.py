@@ -23,12 +23,15 @@ go through ``value_problem``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import enum
 import math
 import uuid
 from typing import Any
+
+from pydantic import BaseModel
 
 from ._errors import DocumentTooLargeError, InvalidDocumentError
 from ._types import STRING_STORED_TYPES
@@ -147,6 +150,10 @@ def _size(value: Any, depth: int = 1) -> int:  # noqa: PLR0911, PLR0912 - a row 
         return _container_size(value, depth)
     if isinstance(value, enum.Enum):
         return _size(value.value, depth)
+    if isinstance(value, BaseModel):  # a find value for a nested model; dumps are dicts
+        return _size(value.model_dump(), depth)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _size(dataclasses.asdict(value), depth)
     if isinstance(value, str):  # subclasses of the builtins the branches above took
         return _size(str.__str__(value))
     if isinstance(value, int | float):

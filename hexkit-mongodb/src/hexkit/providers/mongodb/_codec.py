@@ -6,7 +6,7 @@ mapping per Python type (``model_dump`` in Python mode first, then this)::
     str, int, float, bool, None   -> BSON string, int32/int64, double, bool, null
     uuid.UUID                     -> BSON binary subtype 4 (uuidRepresentation="standard")
     decimal.Decimal               -> BSON Decimal128 (exact up to 34 digits)
-    datetime.datetime             -> ISO-8601 string, see below
+    datetime.datetime             -> ISO-8601 string, see below (or BSON date, opt-in)
     datetime.date                 -> BSON date at midnight UTC (lossless)
     datetime.time (naive)         -> ISO-8601 string with microseconds ("12:30:00.000000")
     datetime.timedelta            -> ISO-8601 duration string, as pydantic writes it
@@ -28,17 +28,26 @@ other tools keep working. The instant round-trips exactly; an aware datetime
 comes back in UTC (equal to the original, as Python compares aware datetimes by
 instant).
 
+DAOs listed in ``MongoDbConfig.bson_date_collections`` store datetimes as BSON
+dates instead (for TTL indexes and date queries from other tools): aware values
+only, and only with millisecond precision, so nothing is lost silently; values a
+BSON date cannot hold are refused with the field named.
+
 Find values are encoded by the very same function as stored values, so a
-validated find value matches exactly what ``insert`` stored.
+validated find value matches exactly what ``insert`` stored. An equality find on
+a datetime also matches a BSON date of the same instant (``datetime_condition``),
+so documents written by other tools, or by a DAO storing BSON dates, are found.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import enum
 import typing
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from bson.decimal128 import Decimal128
@@ -47,6 +56,12 @@ from pydantic import BaseModel, TypeAdapter
 from hexkit.protocols.dao import STRING_STORED_TYPES
 
 __all__ = [
+    "BsonDateError",
+    "DatetimeEncoder",
+    "bson_date",
+    "bson_date_or_text",
+    "datetime_condition",
+    "datetime_text",
     "decimal_fields",
     "decode_decimals",
     "encode_document",
@@ -122,28 +137,94 @@ def decimal_fields(model: type[BaseModel]) -> tuple[str, ...]:
     )
 
 
-def _encode_datetime(value: datetime.datetime) -> str:
+DatetimeEncoder = Callable[[datetime.datetime], Any]
+
+
+def datetime_text(value: datetime.datetime) -> str:
+    """Return the stored ISO-8601 text of a datetime (UTC for aware values)."""
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value.astimezone(_UTC).isoformat(timespec="microseconds")
     return value.isoformat(timespec="microseconds")
 
 
-def encode_value(value: Any) -> Any:  # noqa: PLR0911, PLR0912 - one branch per row of the table
-    """Return the BSON-ready form of one Python value (see the module docstring)."""
+class BsonDateError(ValueError):
+    """A datetime that a BSON date cannot hold exactly; ``field`` is set by the document."""
+
+    def __init__(self, value: datetime.datetime, reason: str) -> None:
+        super().__init__(f"{value.isoformat()}: {reason}")
+        self.value = value
+        self.reason = reason
+        self.field = "<value>"
+
+
+def bson_date(value: datetime.datetime) -> datetime.datetime:
+    """Return ``value`` for storage as a BSON date, or raise ``BsonDateError``.
+
+    A BSON date is an instant in milliseconds. A naive datetime is refused (read
+    back it would be aware, and Python never finds naive and aware equal), and so
+    is a sub-millisecond part (it would be cut off).
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise BsonDateError(
+            value,
+            "it is naive, and a BSON date is an instant; give it a timezone, e.g."
+            " datetime.now(UTC) or value.replace(tzinfo=UTC)",
+        )
+    if value.microsecond % 1000:
+        raise BsonDateError(
+            value,
+            "it has a sub-millisecond part, and a BSON date holds milliseconds; round it"
+            " first, e.g. value.replace(microsecond=value.microsecond // 1000 * 1000)",
+        )
+    return value
+
+
+def bson_date_or_text(value: datetime.datetime) -> Any:
+    """Return a find value's BSON date, or its text if a BSON date cannot hold it."""
+    try:
+        return bson_date(value)
+    except BsonDateError:
+        return datetime_text(value)
+
+
+def datetime_condition(value: datetime.datetime) -> dict[str, Any]:
+    """Return the condition matching ``value`` stored as ISO text or as a BSON date.
+
+    A naive value is read as UTC for BSON dates, as PyMongo writes naive datetimes.
+    A value with a sub-millisecond part cannot equal a BSON date, so it only
+    matches text. ``$in`` takes its elements literally (only regexes would act).
+    """
+    text = datetime_text(value)
+    if value.microsecond % 1000:
+        return {"$eq": text}
+    aware = value.utcoffset() is not None
+    return {"$in": [text, value if aware else value.replace(tzinfo=_UTC)]}
+
+
+def encode_value(  # noqa: PLR0911, PLR0912 - one branch per row of the table
+    value: Any, dates: DatetimeEncoder = datetime_text
+) -> Any:
+    """Return the BSON-ready form of one Python value (see the module docstring).
+
+    ``dates`` encodes datetimes: ISO text by default, ``bson_date`` for DAOs that
+    store BSON dates.
+    """
     kind = type(value)
     if kind in _PLAIN:
         return value
     if isinstance(value, BaseModel):
-        return encode_value(value.model_dump())
+        return encode_value(value.model_dump(), dates)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return encode_value(dataclasses.asdict(value), dates)  # a find value
     if isinstance(value, dict):
-        return {_encode_key(key): encode_value(item) for key, item in value.items()}
+        return {_encode_key(key): encode_value(item, dates) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [encode_value(item) for item in value]
+        return [encode_value(item, dates) for item in value]
     if isinstance(value, set | frozenset):
         # In a fixed order, so equal sets are equal arrays for finds and unique indexes.
-        return sorted((encode_value(item) for item in value), key=_set_order)
+        return sorted((encode_value(item, dates) for item in value), key=_set_order)
     if isinstance(value, enum.Enum):
-        return encode_value(value.value)
+        return encode_value(value.value, dates)
     if isinstance(value, STRING_STORED_TYPES):
         return str(value)
     if isinstance(value, datetime.time):
@@ -151,7 +232,7 @@ def encode_value(value: Any) -> Any:  # noqa: PLR0911, PLR0912 - one branch per 
     if isinstance(value, datetime.timedelta):
         return _TIMEDELTA.dump_python(value, mode="json")
     if isinstance(value, datetime.datetime):
-        return _encode_datetime(value)
+        return dates(value)
     if isinstance(value, datetime.date):
         return datetime.datetime(value.year, value.month, value.day, tzinfo=_UTC)
     if isinstance(value, decimal.Decimal):
@@ -176,10 +257,37 @@ def _set_order(item: Any) -> tuple[str, str]:
     return (type(item).__name__, repr(item))
 
 
-def encode_document(dto: BaseModel | dict[str, Any], id_field: str) -> dict[str, Any]:
-    """Return the document stored for a DTO or its dump: its ID under ``_id``, first."""
+def encode_document(
+    dto: BaseModel | dict[str, Any], id_field: str, dates: DatetimeEncoder = datetime_text
+) -> dict[str, Any]:
+    """Return the document stored for a DTO or its dump: its ID under ``_id``, first.
+
+    A ``BsonDateError`` from ``dates`` leaves with ``field`` naming the value's path.
+    """
     dumped = dict(dto) if isinstance(dto, dict) else dto.model_dump()
     document: dict[str, Any] = {"_id": encode_value(dumped.pop(id_field))}
-    for key, value in dumped.items():
-        document[key] = value if type(value) in _PLAIN else encode_value(value)
+    try:
+        for key, value in dumped.items():
+            document[key] = value if type(value) in _PLAIN else encode_value(value, dates)
+    except BsonDateError as error:
+        error.field = _path_of(error.value, dumped) or error.field
+        raise
     return document
+
+
+def _path_of(target: Any, value: Any, prefix: str = "") -> str | None:
+    """Return the dotted path of the object ``target`` inside ``value`` (error path only)."""
+    if value is target:
+        return prefix
+    items: Any
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _path_of(target, item, f"{prefix}.{key}" if prefix else str(key))
+        if found is not None:
+            return found
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -10,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["MongoDbConfig"]
 
 _SCHEMES = ("mongodb://", "mongodb+srv://")
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the core's rule for DAO names
 
 
 class MongoDbConfig(BaseSettings):
@@ -17,7 +19,8 @@ class MongoDbConfig(BaseSettings):
 
     Read from the environment with the prefix ``HEXKIT_MONGODB_``:
     ``HEXKIT_MONGODB_MONGO_DSN``, ``HEXKIT_MONGODB_DB_NAME``,
-    ``HEXKIT_MONGODB_MONGO_TIMEOUT`` and ``HEXKIT_MONGODB_MONGO_DRIVER``.
+    ``HEXKIT_MONGODB_MONGO_TIMEOUT``, ``HEXKIT_MONGODB_MONGO_DRIVER`` and
+    ``HEXKIT_MONGODB_BSON_DATE_COLLECTIONS`` (a JSON list, ``'["sessions"]'``).
     The DSN is a secret (it usually holds a password): it never appears in
     ``repr``, logs or error messages, not even when it fails validation.
     """
@@ -41,9 +44,11 @@ class MongoDbConfig(BaseSettings):
         default=None,
         gt=0,
         description=(
-            "Seconds to wait for server selection, for a connection and for a socket"
-            " read or write before a DAO call fails; None keeps the driver's defaults"
-            " (30 s server selection, no socket timeout)."
+            "Deadline in seconds of each DAO call's driver operation (PyMongo's"
+            " client-side operation timeout, timeoutMS, which covers server selection,"
+            " connecting, retries and socket reads); a server that does not answer in"
+            " time raises DbTimeoutError. None keeps the driver's defaults (30 s server"
+            " selection, no deadline)."
         ),
     )
     mongo_driver: Literal["pymongo", "motor"] = Field(
@@ -54,6 +59,29 @@ class MongoDbConfig(BaseSettings):
             " still migrating off it."
         ),
     )
+
+    bson_date_collections: frozenset[str] = Field(
+        default=frozenset(),
+        description=(
+            "Names of the DAOs (collections) that store datetimes as BSON dates instead"
+            " of ISO-8601 text: for TTL indexes and date queries from other tools. BSON"
+            " dates hold milliseconds, so these DAOs refuse datetimes with a"
+            " sub-millisecond part, and naive datetimes."
+        ),
+        examples=[["sessions", "events"]],
+    )
+
+    @field_validator("bson_date_collections")
+    @classmethod
+    def _check_collection_names(cls, value: frozenset[str]) -> frozenset[str]:
+        """Reject names that no DAO can have, so a typo does not pass unnoticed."""
+        for name in value:
+            if not _NAME.fullmatch(name):
+                raise ValueError(
+                    f"bson_date_collections holds {name!r}, which is not a DAO name (1 to 64"
+                    " letters, digits, '_' or '-'); list the names given to get_dao()."
+                )
+        return value
 
     @field_validator("mongo_dsn")
     @classmethod

@@ -13,7 +13,7 @@ from typing import Any
 
 from ._config import MongoDbConfig
 
-__all__ = ["close_client", "make_client", "maybe_await", "start_session"]
+__all__ = ["close_client", "make_client", "maybe_await", "server_hangs", "start_session"]
 
 
 async def maybe_await(value: Any) -> Any:
@@ -31,10 +31,15 @@ def _client_options(config: MongoDbConfig) -> dict[str, Any]:
     }
     if config.mongo_timeout is not None:
         millis = config.mongo_timeout * 1000
+        # timeoutMS is PyMongo's client-side operation timeout: one deadline per
+        # operation that covers server selection, connection checkout, retries and
+        # every socket read (a cursor's to_list gets its own). Socket timeouts alone
+        # restart for each of those steps, so a hung server cost several timeouts.
+        # connectTimeoutMS bounds the monitor's checks, so a hung server is noticed.
         options.update(
+            timeoutMS=millis,
             serverSelectionTimeoutMS=millis,
             connectTimeoutMS=millis,
-            socketTimeoutMS=millis,
         )
     return options
 
@@ -64,3 +69,17 @@ async def close_client(client: Any) -> None:
 async def start_session(client: Any) -> Any:
     """Start a client session (a coroutine in Motor, a plain call in PyMongo)."""
     return await maybe_await(client.start_session())
+
+
+def server_hangs(client: Any) -> bool:
+    """Return whether the driver's last check of some server timed out (a hung server).
+
+    When a check times out, the driver interrupts the operations in flight on that
+    server; they fail with a plain ``AutoReconnect`` that reads like a lost
+    connection, and this tells the two apart.
+    """
+    try:
+        servers = client.topology_description.server_descriptions().values()
+    except Exception:  # noqa: BLE001 - a closed or odd client: no evidence of a hang
+        return False
+    return any(getattr(server.error, "timeout", False) for server in servers)

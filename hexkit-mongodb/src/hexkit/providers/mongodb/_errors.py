@@ -4,13 +4,19 @@ No raw ``pymongo`` exception escapes a DAO method for a storage-side failure::
 
     DuplicateKeyError on the _id index          -> ResourceAlreadyExistsError
     DuplicateKeyError on another unique index   -> UniqueConstraintViolationError
-    ServerSelectionTimeoutError                 -> DbUnavailableError
-    NetworkTimeout, ExecutionTimeout,
-    WTimeoutError, WaitQueueTimeoutError        -> DbTimeoutError
-    ConnectionFailure (AutoReconnect, ...)      -> DbUnavailableError
+    any timeout (error.timeout: NetworkTimeout,
+    ExecutionTimeout, WTimeoutError, ...), and
+    ServerSelectionTimeoutError while the
+    server hangs (its checks timed out)         -> DbTimeoutError
+    ServerSelectionTimeoutError otherwise
+    (connection refused, no server known)       -> DbUnavailableError
     write conflicts and other transient
     transaction errors inside a transaction     -> TransactionError
+    ConnectionFailure (AutoReconnect, ...)      -> DbUnavailableError
     any other PyMongoError                      -> DaoError
+
+A timeout says nothing about whether the server applied a write: a write that
+timed out may still be applied once the server answers again.
 
 Messages carry the driver's message (never the DSN, which the driver does not
 put into its errors) and say what to do next.
@@ -33,15 +39,26 @@ from hexkit.protocols.dao import (
     UniqueConstraintViolationError,
 )
 
-__all__ = ["translate_errors", "translated"]
+__all__ = ["is_timeout", "translate_errors", "translated"]
 
-_TIMEOUTS = (
-    errors.NetworkTimeout,
-    errors.ExecutionTimeout,
-    errors.WTimeoutError,
-    errors.WaitQueueTimeoutError,
-)
 _WRITE_CONFLICT = 112
+
+
+def is_timeout(error: errors.PyMongoError, *, server_hangs: bool = False) -> bool:
+    """Return whether the server did not answer in time (rather than refused or failed).
+
+    PyMongo marks every ``ServerSelectionTimeoutError`` as a timeout, also when the
+    connection was refused. Its message lists each server's last check error, and
+    that error reads "timed out" only when the server accepted the connection and
+    then did not answer: the hung server this function is looking for. Operations
+    that the driver interrupted because such a check timed out fail with a plain
+    ``ConnectionFailure``; ``server_hangs`` (from the client's topology) marks them.
+    """
+    if isinstance(error, errors.ServerSelectionTimeoutError):
+        return "timed out" in str(error)
+    if error.timeout:
+        return True
+    return server_hangs and isinstance(error, errors.ConnectionFailure)
 
 
 def _duplicate_key_fields(error: errors.DuplicateKeyError) -> tuple[str, ...]:
@@ -62,14 +79,28 @@ def translated(  # noqa: PLR0911 - one return per row of the table above
     id_: Any = None,
     id_field: str = "id",
     in_transaction: bool = False,
+    server_hangs: bool = False,
 ) -> DaoError:
-    """Return the protocol error for a driver error (the caller raises it ``from`` it)."""
+    """Return the protocol error for a driver error (the caller raises it ``from`` it).
+
+    ``server_hangs`` says that the driver's last check of a server timed out (see
+    ``is_timeout``).
+    """
     if isinstance(error, errors.DuplicateKeyError):
         fields = _duplicate_key_fields(error)
         if fields == ("_id",):
             return ResourceAlreadyExistsError(id_=id_, collection=collection)
         named = tuple(id_field if name == "_id" else name for name in fields)
         return UniqueConstraintViolationError(fields=named, collection=collection)
+    if is_timeout(error, server_hangs=server_hangs):
+        during = " (the transaction is aborted; retry it)" if in_transaction else ""
+        return DbTimeoutError(
+            f"MongoDB did not answer within the time limit (mongo_timeout) for collection"
+            f" {collection!r}{during}: {error}. The server is overloaded, hung or"
+            " unreachable; a write that timed out may still be applied later, so check"
+            " before repeating it (or repeat it idempotently, e.g. with upsert). Retry"
+            " later or raise mongo_timeout."
+        )
     labels = getattr(error, "has_error_label", None)
     transient = labels is not None and labels("TransientTransactionError")
     if in_transaction and (
@@ -84,11 +115,6 @@ def translated(  # noqa: PLR0911 - one return per row of the table above
             f"No MongoDB server could be selected for collection {collection!r} in time"
             " (the server is down or unreachable); check that it runs and that mongo_dsn"
             " points to it, then retry."
-        )
-    if isinstance(error, _TIMEOUTS):
-        return DbTimeoutError(
-            f"MongoDB did not answer in time for collection {collection!r} ({error});"
-            " retry later or raise mongo_timeout."
         )
     if isinstance(error, errors.ConnectionFailure):
         return DbUnavailableError(

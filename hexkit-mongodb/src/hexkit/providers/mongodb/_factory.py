@@ -14,14 +14,15 @@ from hexkit.protocols.dao import (
     DaoError,
     DaoFactoryProtocol,
     DaoSpec,
+    DbTimeoutError,
     TransactionError,
     TransactionsNotSupportedError,
 )
 
 from ._config import MongoDbConfig
 from ._dao import MongoDbDao, MongoDbDaoSurrogateId
-from ._driver import close_client, make_client, maybe_await, start_session
-from ._errors import translated
+from ._driver import close_client, make_client, maybe_await, server_hangs, start_session
+from ._errors import is_timeout, translated
 
 __all__ = ["MongoDbDaoFactory"]
 
@@ -73,6 +74,16 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
         finally:
             await close_client(client)
 
+    def _translated(
+        self, error: PyMongoError, *, collection: str, id_field: str = "id"
+    ) -> DaoError:
+        return translated(
+            error,
+            collection=collection,
+            id_field=id_field,
+            server_hangs=server_hangs(self._client),
+        )
+
     async def _get_dao(self, spec: DaoSpec[Any]) -> MongoDbDao[Any]:
         collection = self._database[spec.name]
         for index in spec.indexes:
@@ -88,9 +99,13 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
                         f" {', '.join(index.fields)} with other options than {index!r};"
                         " drop that index (or the collection) and call get_dao again."
                     ) from error
-                raise translated(error, collection=spec.name, id_field=spec.id_field) from error
+                raise self._translated(
+                    error, collection=spec.name, id_field=spec.id_field
+                ) from error
             except PyMongoError as error:
-                raise translated(error, collection=spec.name, id_field=spec.id_field) from error
+                raise self._translated(
+                    error, collection=spec.name, id_field=spec.id_field
+                ) from error
         if spec.dto_creation_model is not None:
             return MongoDbDaoSurrogateId(self, spec, collection)
         return MongoDbDao(self, spec, collection)
@@ -100,7 +115,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             try:
                 hello = await self._client.admin.command("hello")
             except PyMongoError as error:
-                raise translated(error, collection="<transaction>") from error
+                raise self._translated(error, collection="<transaction>") from error
             self._transactions_supported = bool(
                 "setName" in hello or hello.get("msg") == "isdbgrid"
             )
@@ -130,7 +145,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             session = await start_session(self._client)
             await maybe_await(session.start_transaction())
         except PyMongoError as error:
-            raise translated(error, collection="<transaction>") from error
+            raise self._translated(error, collection="<transaction>") from error
         token = self._session_var.set(session)
         try:
             try:
@@ -143,6 +158,12 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             try:
                 await session.commit_transaction()
             except PyMongoError as error:
+                if is_timeout(error, server_hangs=server_hangs(self._client)):
+                    raise DbTimeoutError(
+                        "MongoDB did not confirm the commit within the time limit"
+                        f" (mongo_timeout): {error}. The transaction may or may not have"
+                        " been committed; read its writes back before retrying it."
+                    ) from error
                 raise TransactionError(
                     f"MongoDB could not commit the transaction ({error}); nothing was"
                     " committed, retry the transaction."

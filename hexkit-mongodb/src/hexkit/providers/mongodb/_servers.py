@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -126,9 +127,34 @@ class EmbeddedMongoDb:
             self._process.wait()
             self._process = None
 
+    def pause(self, timeout: float = 5.0) -> None:
+        """Freeze the server (SIGSTOP) and wait until it stopped, as a hung server.
+
+        Connections stay open and new ones are still accepted by the kernel, but
+        nothing is answered until :meth:`resume`. POSIX only.
+        """
+        if self._process is None:
+            raise RuntimeError(f"The embedded server on port {self.port} is not running.")
+        os.kill(self._process.pid, signal.SIGSTOP)
+        stat = Path(f"/proc/{self._process.pid}/stat")
+        if not stat.exists():
+            return  # no procfs: the signal is delivered promptly anyway
+        deadline = time.monotonic() + timeout
+        # The state is the field after the parenthesized command name.
+        while stat.read_text().rsplit(")", 1)[1].split()[0] not in ("T", "t"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"The embedded server did not stop within {timeout} s.")
+            time.sleep(0.01)  # polling a condition with a deadline, not a fixed wait
+
+    def resume(self) -> None:
+        """Let a server frozen by :meth:`pause` run again (SIGCONT)."""
+        if self._process is not None:
+            os.kill(self._process.pid, signal.SIGCONT)
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server gracefully, killing it if it does not exit in time."""
         if self._process is not None:
+            self.resume()  # a paused server would not see SIGTERM
             self._process.terminate()
             try:
                 self._process.wait(timeout)
