@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hexkit.protocols.dao import InvalidDocumentError, ValidatedDto
+from hexkit.protocols.dao._documents import check_document
 
 from ._errors import MigrationDefinitionError, MigrationTransformError
 from ._migration import Step
@@ -96,7 +97,12 @@ def validate(step: Step, collection: str, document: Document) -> Validated:
     id_ = document.get(spec.id_field)
     try:
         dto = spec.dto_model.model_validate(document, by_name=True, strict=False)
-        checked = spec.validate_dto(dto)
+        # Freshly validated, so only the storage rules are left to check (validate_dto
+        # would validate it again, for DTOs a caller may have built or changed).
+        dumped = dto.model_dump()
+        key = dumped[spec.id_field]
+        size = check_document(dumped, collection=spec.name, id_=key)
+        checked = ValidatedDto(id=key, dto=dto, document=dumped, size=size)
     except ValidationError as error:
         first = error.errors(include_input=False, include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or None

@@ -6,10 +6,16 @@ import asyncio
 
 import pytest
 
-from hexkit.migrations import MigrationEvent, MigrationLockTimeoutError, migrate, migration_status
+from hexkit.migrations import (
+    MigrationEvent,
+    MigrationLockLostError,
+    MigrationLockTimeoutError,
+    migrate,
+    migration_status,
+)
 from hexkit.protocols.dao import DaoFactoryProtocol
 
-from ._mig_base import ItemV2, MigrationKitBase, SimulatedCrash, crash_at, migrations
+from ._mig_base import ItemV1, ItemV2, MigrationKitBase, SimulatedCrash, crash_at, migrations
 
 __all__ = ["MigrationSafetyTests"]
 
@@ -113,6 +119,24 @@ class MigrationSafetyTests(MigrationKitBase):
         assert caught.value.owner == holder.owner
         assert isinstance(caught.value, TimeoutError)
         assert (await migration_status(dao_factory)).version == 0
+
+    async def test_a_runner_whose_lock_expired_does_not_switch(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        seeded = await self.seed(dao_factory, 3)
+
+        async def stall(event: MigrationEvent) -> None:
+            if event.stage == "before_switch":  # outlive the lock, as a stalled runner would
+                await asyncio.sleep(self.crash_lock_ttl * 2)
+
+        with pytest.raises(MigrationLockLostError) as caught:
+            await migrate(
+                dao_factory, migrations(), target=1, lock_ttl=self.crash_lock_ttl, on_event=stall
+            )
+        assert caught.value.version == 1
+        assert (await migration_status(dao_factory)).version == 0
+        assert len(await self.read_all(dao_factory, ItemV1)) == len(seeded)
+        assert await self.staging_left(dao_factory) == []
 
     async def test_a_collection_larger_than_the_batch_size_migrates_in_batches(
         self, dao_factory: DaoFactoryProtocol
