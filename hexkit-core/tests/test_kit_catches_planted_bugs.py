@@ -19,11 +19,19 @@ from hexkit.providers.memory import (
     MemoryTransfer,
 )
 from hexkit.providers.memory._dao import MemoryDao
-from hexkit.testing import DaoConformance, ObjectStorageConformance
+from hexkit.providers.memory._migrations import MemoryMigrationStore
+from hexkit.testing import DaoConformance, MigrationConformance, ObjectStorageConformance
 """
 
 DAO_SUITE = """
 class TestBuggyDao(DaoConformance):
+    @pytest_asyncio.fixture
+    async def dao_factory(self) -> AsyncIterator[MemoryDaoFactory]:
+        yield MemoryDaoFactory(MemoryDaoConfig())
+"""
+
+MIGRATION_SUITE = """
+class TestBuggyMigrations(MigrationConformance):
     @pytest_asyncio.fixture
     async def dao_factory(self) -> AsyncIterator[MemoryDaoFactory]:
         yield MemoryDaoFactory(MemoryDaoConfig())
@@ -74,6 +82,45 @@ DAO_BUGS = {
         MemoryDao.upsert = MemoryDao.update
         """,
         "test_upsert_inserts_then_replaces",
+    ),
+}
+
+MIGRATION_BUGS = {
+    "lock-always-granted": (
+        """
+        async def acquire_lock(self, owner, ttl):
+            return True
+        MemoryMigrationStore.acquire_lock = acquire_lock
+        """,
+        "test_of_two_runners_one_migrates_and_the_other_waits",
+    ),
+    "no-duplicate-id-check": (
+        """
+        async def write_batch(self, collection, *, id_field, documents):
+            for document in documents:
+                self._collections[collection].write(document.id, document.dto)
+        MemoryMigrationStore.write_batch = write_batch
+        """,
+        "test_two_documents_with_one_new_id_fail_the_step",
+    ),
+    "one-batch-for-everything": (
+        """
+        original = MemoryMigrationStore.read_batches
+        def read_batches(self, collection, *, id_field, batch_size):
+            return original(self, collection, id_field=id_field, batch_size=10**9)
+        MemoryMigrationStore.read_batches = read_batches
+        """,
+        "test_a_collection_larger_than_the_batch_size_migrates_in_batches",
+    ),
+    "staging-is-the-live-collection": (
+        """
+        async def create_staging(self, collection):
+            from hexkit.providers.memory._state import Collection
+            live = self._collections.setdefault(collection.split("~")[0], Collection("live"))
+            self._collections[collection] = live
+        MemoryMigrationStore.create_staging = create_staging
+        """,
+        "test_a_document_failing_validation_leaves_the_old_data_visible",
     ),
 }
 
@@ -128,6 +175,15 @@ def test_dao_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
     assert any(failing_test in line for line in result.outlines if "FAILED" in line)
 
 
+@pytest.mark.parametrize("bug", sorted(MIGRATION_BUGS))
+def test_migration_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
+    patch, failing_test = MIGRATION_BUGS[bug]
+    result = _run(pytester, HEADER + textwrap.dedent(patch) + MIGRATION_SUITE)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 1, result.stdout.str()
+    assert any(failing_test in line for line in result.outlines if "FAILED" in line)
+
+
 @pytest.mark.parametrize("bug", sorted(STORAGE_BUGS))
 def test_storage_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
     patch, failing_test = STORAGE_BUGS[bug]
@@ -138,7 +194,7 @@ def test_storage_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
 
 
 def test_the_unmodified_memory_providers_pass_the_same_harness(pytester: pytest.Pytester) -> None:
-    source = HEADER + "Buggy = MemoryObjectStorage\n" + DAO_SUITE + STORAGE_SUITE
+    source = HEADER + "Buggy = MemoryObjectStorage\n" + DAO_SUITE + STORAGE_SUITE + MIGRATION_SUITE
     result = _run(pytester, source)
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0, result.stdout.str()

@@ -13,10 +13,17 @@ from hexkit.providers.memory import (
     MemoryObjectStorageConfig,
     MemoryTransfer,
 )
-from hexkit.testing import DaoConformance, ObjectStorageConformance
+from hexkit.testing import DaoConformance, MigrationConformance, ObjectStorageConformance
 
 
 class TestMemoryDaoConformance(DaoConformance):
+    @pytest_asyncio.fixture
+    async def dao_factory(self) -> AsyncIterator[MemoryDaoFactory]:
+        async with MemoryDaoFactory.construct(config=MemoryDaoConfig()) as factory:
+            yield factory
+
+
+class TestMemoryMigrationConformance(MigrationConformance):
     @pytest_asyncio.fixture
     async def dao_factory(self) -> AsyncIterator[MemoryDaoFactory]:
         async with MemoryDaoFactory.construct(config=MemoryDaoConfig()) as factory:

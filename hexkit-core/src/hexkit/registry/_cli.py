@@ -1,4 +1,8 @@
-"""The ``hexkit`` console script: ``hexkit providers [--kind K] [--json]``."""
+"""The ``hexkit`` console script.
+
+``hexkit providers [--kind K] [--json]`` lists providers; ``hexkit migrate status|up|down``
+runs ``hexkit.migrations`` (see ``hexkit.migrations._cli``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
+
+from hexkit.migrations._cli import add_migrate_parser, run_migrate
 
 from ._errors import ProviderLoadError
 from ._hooks import KINDS, ProviderKind
@@ -71,7 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     providers = commands.add_parser("providers", help="list installed providers")
     providers.add_argument("--kind", choices=KINDS, help="only providers of this kind")
     providers.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_migrate_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "migrate":
+        return run_migrate(args)
 
     rows = _rows(Registry(), args.kind)
     if args.json:

@@ -2,11 +2,13 @@
 
 Provider test suites subclass :class:`DaoConformance` or :class:`ObjectStorageConformance`
 and supply fixtures; every protocol rule then runs against the provider.
+:class:`MigrationConformance` pins ``hexkit.migrations`` for providers that support it.
 :func:`check_plugin_module` checks that a plugin module imports nothing heavy.
 """
 
 from ._dao_kit import DaoConformance
 from ._dao_models import Address, Color, Everything, Level, make_everything
+from ._mig_kit import MigrationConformance
 from ._obj_kit import ObjectStorageConformance
 from ._plugins import check_plugin_module
 
@@ -16,6 +18,7 @@ __all__ = [
     "DaoConformance",
     "Everything",
     "Level",
+    "MigrationConformance",
     "ObjectStorageConformance",
     "check_plugin_module",
     "make_everything",

@@ -8,10 +8,12 @@ from contextvars import ContextVar
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
+    DaoError,
     DaoFactoryProtocol,
     DaoSpec,
     FindQuery,
@@ -22,6 +24,7 @@ from hexkit.protocols.dao import (
     single_hit,
 )
 
+from ._migrations import MemoryMigrationStore, StateHolder
 from ._state import DELETED, Collection, Transaction, check_unique, field_value, freeze
 
 __all__ = ["MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory"]
@@ -70,27 +73,55 @@ def _sort_key(path: str) -> Any:
 class MemoryDao(Generic[Dto]):
     """A DAO over one in-memory collection; callers choose the IDs."""
 
-    def __init__(self, factory: MemoryDaoFactory, spec: DaoSpec[Dto]) -> None:
+    def __init__(
+        self, factory: MemoryDaoFactory, spec: DaoSpec[Dto], collection: Collection
+    ) -> None:
         self._factory = factory
         self._spec = spec
-        self._collection = factory._collections[spec.name]
+        self._collection = collection
 
     # --- helpers ---------------------------------------------------------------
 
     def _copy_out(self, stored: BaseModel) -> Dto:
         return stored.model_copy(deep=True)  # type: ignore[return-value]
 
+    def _view(self, stored: BaseModel) -> BaseModel:
+        """Return a stored document as this DAO's model, as a backend reads it.
+
+        Documents written through another model (by a migration, or a DAO of an older
+        model) are validated again, and fail as on a real backend if they no longer fit.
+        """
+        model = self._spec.dto_model
+        if type(stored) is model:
+            return stored
+        try:
+            return model.model_validate(stored.model_dump(), by_name=True, strict=False)
+        except ValidationError as error:
+            first = error.errors(include_input=False, include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"]) or "<document>"
+            id_ = getattr(stored, self._spec.id_field, None)
+            raise DaoError(
+                f"The stored document with ID {id_!r} in collection {self._spec.name!r} no"
+                f" longer validates against {model.__name__} ({error.error_count()}"
+                f" error(s), first at {where!r}: {first['msg']}); migrate the stored"
+                " documents (hexkit.migrations) or make the model accept them."
+            ) from None
+
     def _read(self, id_: Any) -> BaseModel | None:
         transaction = self._factory._transaction.get()
         if transaction is None:
-            return self._collection.docs.get(id_)
-        return transaction.read(self._collection, id_)
+            stored = self._collection.docs.get(id_)
+        else:
+            stored = transaction.read(self._collection, id_)
+        return None if stored is None else self._view(stored)
 
     def _items(self) -> list[tuple[Any, BaseModel]]:
         transaction = self._factory._transaction.get()
         if transaction is None:
-            return list(self._collection.docs.items())
-        return list(transaction.items(self._collection))
+            items = list(self._collection.docs.items())
+        else:
+            items = list(transaction.items(self._collection))
+        return [(id_, self._view(stored)) for id_, stored in items]
 
     def _write(self, id_: Any, dto: Any) -> None:
         if dto is not DELETED:
@@ -193,6 +224,7 @@ class MemoryDaoFactory(DaoFactoryProtocol):
     def __init__(self, config: MemoryDaoConfig | None = None) -> None:
         self._config = config or MemoryDaoConfig()
         self._collections: dict[str, Collection] = {}
+        self._migrations = StateHolder()
         self._transaction: ContextVar[Transaction | None] = ContextVar(
             f"hexkit-memory-transaction-{id(self)}", default=None
         )
@@ -203,13 +235,22 @@ class MemoryDaoFactory(DaoFactoryProtocol):
         """Yield a fresh, empty factory."""
         yield cls(config)
 
+    def migration_store(self) -> MigrationStore:
+        """Return the store through which ``hexkit.migrations`` migrates these collections."""
+        return MemoryMigrationStore(self._collections, self._migrations)
+
     async def _get_dao(self, spec: DaoSpec[Any]) -> MemoryDao[Any]:
-        collection = self._collections.setdefault(spec.name, Collection(spec.name))
+        # A migrated DAO name is held by the physical collection the migration state names.
+        physical = self._migrations.state.physical(spec.name)
+        collection = self._collections.get(physical)
+        if collection is None:
+            collection = self._collections[physical] = Collection(physical, label=spec.name)
+        collection.label = spec.name
         for index in spec.indexes:
             collection.add_index(index)
         if spec.dto_creation_model is not None:
-            return MemoryDaoSurrogateId(self, spec)
-        return MemoryDao(self, spec)
+            return MemoryDaoSurrogateId(self, spec, collection)
+        return MemoryDao(self, spec, collection)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -41,9 +41,14 @@ def field_value(dto: BaseModel, path: str) -> Any:
 
 @dataclass
 class Collection:
-    """The committed state of one collection: documents and their versions."""
+    """The committed state of one collection: documents and their versions.
+
+    ``name`` is the physical name (a migration stages into new ones); ``label`` the DAO
+    name that errors show.
+    """
 
     name: str
+    label: str = ""
     docs: dict[Any, BaseModel] = field(default_factory=dict)
     versions: dict[Any, int] = field(default_factory=dict)
     unique_indexes: set[tuple[str, ...]] = field(default_factory=set)
@@ -59,7 +64,7 @@ class Collection:
     def add_index(self, index: Index) -> None:
         if index.unique:
             fields = index.fields
-            check_unique(self.name, self.docs.items(), fields, self.docs.items())
+            check_unique(self.label or self.name, self.docs.items(), fields, self.docs.items())
             self.unique_indexes.add(fields)
 
 
@@ -110,8 +115,9 @@ class Transaction:
         """Apply every held write at once, or raise ``TransactionError`` and apply none."""
         for (name, id_), version in self.base_versions.items():
             if collections[name].versions.get(id_, 0) != version:
+                label = collections[name].label or name
                 raise TransactionError(
-                    f"Resource {id_!r} in collection {name!r} was changed outside the"
+                    f"Resource {id_!r} in collection {label!r} was changed outside the"
                     " transaction; nothing was committed, retry the transaction."
                 )
         for name in {name for name, _ in self.overlay}:
@@ -123,11 +129,13 @@ class Transaction:
             ]
             for fields in collection.unique_indexes:
                 try:
-                    check_unique(name, candidates, fields, list(self.items(collection)))
+                    check_unique(
+                        collection.label or name, candidates, fields, list(self.items(collection))
+                    )
                 except UniqueConstraintViolationError as error:
                     raise TransactionError(
                         f"Committing would break the unique index on {', '.join(fields)}"
-                        f" of collection {name!r}; nothing was committed."
+                        f" of collection {collection.label or name!r}; nothing was committed."
                     ) from error
         for (name, id_), held in self.overlay.items():
             if held is DELETED:

@@ -1,0 +1,73 @@
+"""Schema migrations of DAO data, one API for every provider that supports them.
+
+Define each version step as a :class:`Migration` of per-document transforms (helpers:
+:func:`add_field`, :func:`rename_field`, :func:`drop_field`, :func:`change_id`,
+:func:`map_documents`, :func:`split_collection`, :func:`merge_collections`) and run
+``await migrate(dao_factory, MIGRATIONS, target=N)`` at service start. Providers
+implement :class:`MigrationStore` (see ``_store`` for the design); errors are drawn
+as a tree in ``_errors``. The how-to is ``hexkit-core/docs/migrations.md``.
+"""
+
+from ._errors import (
+    IrreversibleMigrationError,
+    MigrationDefinitionError,
+    MigrationError,
+    MigrationIdConflictError,
+    MigrationLockLostError,
+    MigrationLockTimeoutError,
+    MigrationsNotSupportedError,
+    MigrationTransformError,
+    MigrationValidationError,
+    UnknownVersionError,
+    VersionMismatchError,
+)
+from ._migration import Migration
+from ._pipeline import Failure, StepReport
+from ._runner import MigrationEvent, MigrationReport, migrate, migration_status
+from ._store import HistoryEntry, LockInfo, MigrationState, MigrationStore, SupportsMigrations
+from ._transforms import (
+    Document,
+    Transform,
+    add_field,
+    change_id,
+    drop_field,
+    map_documents,
+    merge_collections,
+    rename_field,
+    split_collection,
+)
+
+__all__ = [
+    "Document",
+    "Failure",
+    "HistoryEntry",
+    "IrreversibleMigrationError",
+    "LockInfo",
+    "Migration",
+    "MigrationDefinitionError",
+    "MigrationError",
+    "MigrationEvent",
+    "MigrationIdConflictError",
+    "MigrationLockLostError",
+    "MigrationLockTimeoutError",
+    "MigrationReport",
+    "MigrationState",
+    "MigrationStore",
+    "MigrationTransformError",
+    "MigrationValidationError",
+    "MigrationsNotSupportedError",
+    "StepReport",
+    "SupportsMigrations",
+    "Transform",
+    "UnknownVersionError",
+    "VersionMismatchError",
+    "add_field",
+    "change_id",
+    "drop_field",
+    "map_documents",
+    "merge_collections",
+    "migrate",
+    "migration_status",
+    "rename_field",
+    "split_collection",
+]

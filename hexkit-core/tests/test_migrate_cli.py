@@ -1,0 +1,94 @@
+"""``hexkit migrate status|up|down`` through ``main([...])`` with the memory provider."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hexkit.registry._cli import main
+
+MODULE = "from hexkit.testing._mig_base import migrations\nMIGRATIONS = migrations()\n"
+
+
+@pytest.fixture
+def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    (tmp_path / "kit_migrations.py").write_text(MODULE)
+    (tmp_path / "no_migrations.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "kit_migrations"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["migrate", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_status_of_a_new_database(capsys: pytest.CaptureFixture[str], module: str) -> None:
+    code, out, _ = _run(capsys, "status", "--provider", "memory", "--migrations", module, "--json")
+    assert code == 0
+    status = json.loads(out)
+    assert (status["version"], status["latest"], status["history"], status["lock"]) == (
+        0, 2, [], None,
+    )  # fmt: skip
+    code, out, _ = _run(capsys, "status", "--provider", "memory")
+    assert out.splitlines()[:3] == ["version: 0", "lock: free", "history: none"]
+
+
+def test_up_runs_every_step_and_reports_it(capsys: pytest.CaptureFixture[str], module: str) -> None:
+    code, out, _ = _run(capsys, "up", "--provider", "memory", "--migrations", module, "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["start_version"], report["version"]) == (0, 2)
+    assert [step["version"] for step in report["steps"]] == [1, 2]
+    code, out, _ = _run(capsys, "up", "--provider", "memory", "--migrations", module)
+    assert out.splitlines()[0] == "migrated 0 -> 2:"
+    assert "1 -> 2 up: small=0, large=0; removes items" in out
+
+
+def test_a_dry_run_says_what_it_would_do(capsys: pytest.CaptureFixture[str], module: str) -> None:
+    argv = ["up", "--provider", "memory", "--migrations", module, "--target", "1", "--dry-run"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    assert out.splitlines()[0] == "would migrate 0 -> 1:"
+
+
+def test_down_past_the_current_version_is_refused(
+    capsys: pytest.CaptureFixture[str], module: str
+) -> None:
+    argv = ["down", "--provider", "memory", "--migrations", module, "--target", "1"]
+    code, _, err = _run(capsys, *argv)
+    assert code == 1
+    assert "at version 0; use `up` to reach 1" in err
+
+
+def test_a_module_without_migrations_is_named(
+    capsys: pytest.CaptureFixture[str], module: str
+) -> None:
+    code, out, _ = _run(
+        capsys, "up", "--provider", "memory", "--migrations", "no_migrations", "--json"
+    )
+    assert code == 1
+    assert "'no_migrations' has no list named MIGRATIONS" in json.loads(out)["message"]
+
+
+@pytest.mark.parametrize("config", ['{"password": "s3cret"', '{"password": "s3cret"}'])
+def test_config_values_are_never_echoed(
+    capsys: pytest.CaptureFixture[str], module: str, config: str
+) -> None:
+    code, out, err = _run(capsys, "status", "--provider", "memory", "--config", config)
+    assert code == 1
+    assert "s3cret" not in out + err
+    assert "config" in err.lower()
+
+
+def test_config_from_a_file(
+    capsys: pytest.CaptureFixture[str], module: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "config.json"
+    path.write_text("{}")
+    code, out, _ = _run(capsys, "status", "--provider", "memory", "--config", str(path))
+    assert code == 0
+    assert out.startswith("version: 0")
