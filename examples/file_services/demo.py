@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,20 +27,14 @@ from typing import Any
 
 import httpx
 
+from hexkit.testing import free_port  # hexkit[testing]: the demo starts test servers
+
 MIB = 1024 * 1024
 FILE_SIZE = 20 * MIB + 123_457
 PART_SIZE = 5 * MIB
 SERVICES = ("upload_controller", "file_registry", "download_controller")
 DAO_PROVIDERS = ("mongodb", "postgres")
 DATABASE = "file_services_demo"  # MongoDB database or PostgreSQL schema of the demo
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

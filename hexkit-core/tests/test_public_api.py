@@ -43,7 +43,7 @@ EXPECTED = {
     "hexkit.testing": {
         "Address", "Color", "DaoConformance", "Everything", "Level", "ObjectStorageConformance",
         "make_everything",
-        "check_plugin_module",
+        "check_plugin_module", "docker_available", "free_port",
     },
 }  # fmt: skip
 

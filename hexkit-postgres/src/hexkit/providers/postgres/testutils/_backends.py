@@ -17,7 +17,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import tempfile
 import time
 import warnings
@@ -28,6 +27,8 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from hexkit.testing import docker_available
+
 from .._config import PostgresConfig
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "IMAGE_ENV",
     "EmbeddedPostgres",
     "PostgresServer",
-    "docker_available",
     "start_server",
 ]
 
@@ -69,33 +69,6 @@ def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"Gave up after {timeout} s waiting for {what}.")
         time.sleep(0.05)  # polling another process's state
-
-
-def docker_available(timeout: float = 2.0) -> bool:
-    """Tell whether a Docker daemon answers ``GET /_ping`` on ``DOCKER_HOST``.
-
-    The same check as hexkit-s3's; it moves into ``hexkit.testing`` once the core
-    exports one.
-    """
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    try:
-        if host.startswith("unix://"):
-            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            address: Any = host.removeprefix("unix://")
-        elif host.startswith("tcp://"):
-            name, _, port = host.removeprefix("tcp://").rpartition(":")
-            connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            address = (name, int(port))
-        else:
-            return False
-        with connection:
-            connection.settimeout(timeout)
-            connection.connect(address)
-            connection.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            answer = connection.recv(64)
-    except (OSError, ValueError):
-        return False
-    return answer.startswith(b"HTTP/1.") and b" 200" in answer.split(b"\r\n", 1)[0]
 
 
 def _alive(process: Any) -> bool:
