@@ -1,4 +1,4 @@
-"""Fixtures of the cross-distribution tests: both providers' pytest plugins.
+"""Fixtures of the cross-distribution tests: the providers' pytest plugins.
 
 Imported by name rather than with ``pytest_plugins``, which pytest allows only in the
 rootdir's conftest.
@@ -8,5 +8,9 @@ from hexkit.providers.mongodb.testutils import (  # noqa: F401 - fixtures used b
     mongodb,
     mongodb_driver,
     mongodb_server,
+)
+from hexkit.providers.postgres.testutils import (  # noqa: F401 - fixtures used by name
+    postgres,
+    postgres_server,
 )
 from hexkit.providers.s3.testutils import s3, s3_server  # noqa: F401 - fixtures used by name

@@ -1,9 +1,11 @@
 """Run the three file services on loopback and push a file through them over real HTTP.
 
-``nox -s demo`` runs this. By default it starts an embedded MongoDB-compatible server
-(SecantusDB) and an S3-compatible server (moto) on loopback; set ``DEMO_MONGO_DSN`` and
+``nox -s demo`` runs this. ``DEMO_DAO_PROVIDER`` picks the database: ``mongodb`` (default)
+or ``postgres``. By default the demo starts embedded servers on loopback: SecantusDB
+(MongoDB-compatible) or PostgreSQL from hexkit-postgres's test utilities, and moto for S3.
+Set ``DEMO_MONGO_DSN`` / ``DEMO_POSTGRES_DSN`` to use a real database, and
 ``DEMO_S3_ENDPOINT_URL`` (with ``DEMO_S3_ACCESS_KEY_ID`` / ``DEMO_S3_SECRET_ACCESS_KEY``)
-to use real ones instead.
+to use a real S3 service.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,64 +23,97 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from hexkit.testing import free_port  # hexkit[testing]: the demo starts test servers
 
 MIB = 1024 * 1024
 FILE_SIZE = 20 * MIB + 123_457
 PART_SIZE = 5 * MIB
 SERVICES = ("upload_controller", "file_registry", "download_controller")
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+DAO_PROVIDERS = ("mongodb", "postgres")
+DATABASE = "file_services_demo"  # MongoDB database or PostgreSQL schema of the demo
 
 
 @dataclass(frozen=True)
 class Backends:
-    """Where the services keep records and files."""
+    """Where the services keep records and files: provider names and their settings."""
 
-    mongo_dsn: str
-    s3_endpoint_url: str
-    s3_access_key_id: str
-    s3_secret_access_key: str
+    dao_provider: str
+    dao_config: dict[str, Any]
+    objstorage_config: dict[str, Any]
+
+
+def dao_provider() -> str:
+    """Return the database the demo runs on, from ``DEMO_DAO_PROVIDER``."""
+    name = os.environ.get("DEMO_DAO_PROVIDER", "").strip() or "mongodb"
+    if name not in DAO_PROVIDERS:
+        raise SystemExit(
+            f"DEMO_DAO_PROVIDER={name!r} is not a database of the demo;"
+            f" use one of {', '.join(DAO_PROVIDERS)}."
+        )
+    return name
+
+
+def mongodb_config(stack: ExitStack) -> dict[str, Any]:
+    """Use ``DEMO_MONGO_DSN``, or start SecantusDB in a temporary directory."""
+    dsn = os.environ.get("DEMO_MONGO_DSN")
+    if not dsn:
+        from secantus import SecantusDBServer  # noqa: PLC0415 - only for the embedded setup
+
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="hexkit-demo-"))
+        server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=data_dir)
+        server.start()
+        stack.callback(server.stop)
+        dsn = server.uri
+    return {"mongo_dsn": dsn, "db_name": DATABASE}
+
+
+def postgres_config(stack: ExitStack) -> dict[str, Any]:
+    """Use ``DEMO_POSTGRES_DSN``, or start embedded PostgreSQL in a temporary directory."""
+    dsn = os.environ.get("DEMO_POSTGRES_DSN")
+    if not dsn:
+        # The same server the hexkit-postgres test fixtures run (hexkit-postgres[testing]).
+        from hexkit.providers.postgres.testutils import EmbeddedPostgres  # noqa: PLC0415
+
+        dsn = stack.enter_context(EmbeddedPostgres()).dsn
+    return {"postgres_dsn": dsn, "postgres_schema": DATABASE}
+
+
+def s3_config(stack: ExitStack) -> dict[str, Any]:
+    """Use ``DEMO_S3_ENDPOINT_URL`` and its keys, or start moto's S3 server on loopback."""
+    endpoint_url = os.environ.get("DEMO_S3_ENDPOINT_URL")
+    if endpoint_url:
+        return {
+            "s3_endpoint_url": endpoint_url,
+            "s3_access_key_id": os.environ.get("DEMO_S3_ACCESS_KEY_ID", ""),
+            "s3_secret_access_key": os.environ.get("DEMO_S3_SECRET_ACCESS_KEY", ""),
+        }
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only for the embedded setup
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request log lines
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    stack.callback(server.stop)
+    return {
+        "s3_endpoint_url": f"http://127.0.0.1:{port}",
+        "s3_access_key_id": "demo-access-key",
+        "s3_secret_access_key": "demo-secret-key",  # moto accepts any key
+    }
 
 
 @contextmanager
 def backends() -> Iterator[Backends]:
     """Use the servers named in the environment, or start embedded ones on loopback."""
-    if os.environ.get("DEMO_MONGO_DSN") and os.environ.get("DEMO_S3_ENDPOINT_URL"):
+    provider = dao_provider()
+    database = {"mongodb": mongodb_config, "postgres": postgres_config}[provider]
+    with ExitStack() as stack:
         yield Backends(
-            mongo_dsn=os.environ["DEMO_MONGO_DSN"],
-            s3_endpoint_url=os.environ["DEMO_S3_ENDPOINT_URL"],
-            s3_access_key_id=os.environ.get("DEMO_S3_ACCESS_KEY_ID", ""),
-            s3_secret_access_key=os.environ.get("DEMO_S3_SECRET_ACCESS_KEY", ""),
+            dao_provider=provider, dao_config=database(stack), objstorage_config=s3_config(stack)
         )
-        return
-    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only for the embedded setup
-    from secantus import SecantusDBServer  # noqa: PLC0415 - only for the embedded setup
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request log lines
-    with tempfile.TemporaryDirectory(prefix="hexkit-demo-") as data_dir:
-        mongo = SecantusDBServer(host="127.0.0.1", port=0, storage_path=data_dir)
-        mongo.start()
-        s3_port = free_port()
-        s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
-        s3.start()
-        try:
-            yield Backends(
-                mongo_dsn=mongo.uri,
-                s3_endpoint_url=f"http://127.0.0.1:{s3_port}",
-                s3_access_key_id="demo-access-key",
-                s3_secret_access_key="demo-secret-key",  # noqa: S106 - moto accepts any key
-            )
-        finally:
-            s3.stop()
-            mongo.stop()
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], deadline: float) -> None:
@@ -104,16 +138,10 @@ def running_services(found: Backends) -> Iterator[dict[str, str]]:
     env = {
         **os.environ,
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-        "DAO_PROVIDER": "mongodb",
+        "DAO_PROVIDER": found.dao_provider,
         "OBJSTORAGE_PROVIDER": "s3",
-        "DAO_CONFIG": json.dumps({"mongo_dsn": found.mongo_dsn, "db_name": "file_services_demo"}),
-        "OBJSTORAGE_CONFIG": json.dumps(
-            {
-                "s3_endpoint_url": found.s3_endpoint_url,
-                "s3_access_key_id": found.s3_access_key_id,
-                "s3_secret_access_key": found.s3_secret_access_key,
-            }
-        ),
+        "DAO_CONFIG": json.dumps(found.dao_config),
+        "OBJSTORAGE_CONFIG": json.dumps(found.objstorage_config),
         "FILE_REGISTRY_URL": urls["file_registry"],
         "DOWNLOAD_CONTROLLER_URL": urls["download_controller"],
         "DEFAULT_PART_SIZE": str(PART_SIZE),
@@ -176,6 +204,7 @@ async def client_flow(urls: dict[str, str]) -> None:
 def main() -> None:
     """Start backends and services, run the client, stop everything."""
     with backends() as found, running_services(found) as urls:
+        print(f"database:       {found.dao_provider}")
         asyncio.run(client_flow(urls))
 
 

@@ -55,7 +55,7 @@ EXPECTED = {
         "Address", "Color", "DaoConformance", "Everything", "Level", "MigrationConformance",
         "ObjectStorageConformance",
         "make_everything",
-        "check_plugin_module",
+        "check_plugin_module", "docker_available", "free_port",
     },
 }  # fmt: skip
 

@@ -27,7 +27,6 @@ def test_public_names_are_pinned() -> None:
         "EmbeddedPostgres",
         "PostgresFixture",
         "PostgresServer",
-        "docker_available",
         "postgres",
         "postgres_dsn",
         "postgres_server",

@@ -21,7 +21,6 @@ def test_public_names_are_pinned() -> None:
         "HttpTransfer",
         "S3Fixture",
         "S3Server",
-        "docker_available",
         "s3",
         "s3_server",
         "start_server",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ from hexkit.providers.s3.testutils import (
     BACKEND_ENV,
     S3Fixture,
     S3Server,
-    docker_available,
     start_server,
 )
 
@@ -60,37 +58,3 @@ def test_an_unknown_backend_names_the_choices() -> None:
         start_server("docker-please"),
     ):
         pass
-
-
-def test_docker_is_unavailable_when_its_host_does_not_answer(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{port}")
-    assert docker_available(timeout=0.5) is False
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    assert docker_available(timeout=0.5) is False
-
-
-def test_docker_is_available_when_a_daemon_answers_the_ping(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import threading  # noqa: PLC0415
-
-    with socket.socket() as daemon:
-        daemon.bind(("127.0.0.1", 0))
-        daemon.listen(1)
-
-        def answer() -> None:
-            connection, _ = daemon.accept()
-            with connection:
-                connection.recv(1024)
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
-
-        thread = threading.Thread(target=answer)
-        thread.start()
-        monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.1:{daemon.getsockname()[1]}")
-        assert docker_available(timeout=5) is True
-        thread.join(timeout=5)

@@ -14,6 +14,7 @@ import pytest_asyncio
 
 from hexkit.protocols.objstorage import StorageTimeoutError, StorageUnavailableError
 from hexkit.providers.s3 import S3Config, S3ObjectStorage
+from hexkit.testing import free_port
 
 SECRET = "do-not-print-this-secret"
 pytestmark = pytest.mark.asyncio
@@ -22,10 +23,7 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+    return free_port()
 
 
 @pytest.fixture

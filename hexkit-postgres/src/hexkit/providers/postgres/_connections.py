@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from hexkit.protocols.dao import TransactionError
+from hexkit.protocols.dao import DaoError, TransactionError
 
 from ._config import PostgresConfig
 from ._errors import is_connection_error, timed_out, translated
@@ -105,20 +105,32 @@ class Connections:
         try:
             async with asyncio.timeout(self._config.postgres_timeout):
                 yield state
-        except TimeoutError as error:
-            raise timed_out(
+        except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            raise self._failure(
+                error, collection, unique_indexes, state.waiting_for_pool
+            ) from error
+
+    def _failure(
+        self,
+        error: BaseException,
+        collection: str,
+        unique_indexes: Mapping[str, tuple[str, ...]] | None,
+        waiting_for_pool: bool,
+    ) -> DaoError:
+        """Return the protocol error for a failed call (the deadline, the driver, the OS)."""
+        if isinstance(error, TimeoutError):
+            return timed_out(
                 collection=collection,
                 timeout=self._config.postgres_timeout,
-                waiting_for_pool=state.waiting_for_pool,
+                waiting_for_pool=waiting_for_pool,
                 pool_size=self._config.postgres_pool_max_size,
-            ) from error
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-            raise translated(
-                error,
-                collection=collection,
-                unique_indexes=unique_indexes,
-                in_transaction=self._held.get() is not None,
-            ) from error
+            )
+        return translated(
+            error,
+            collection=collection,
+            unique_indexes=unique_indexes,
+            in_transaction=self._held.get() is not None,
+        )
 
     async def acquire(self, state: CallState) -> Any:
         """Take a connection from the pool (inside :meth:`guard`)."""
@@ -143,26 +155,39 @@ class Connections:
         collection: str,
         unique_indexes: Mapping[str, tuple[str, ...]] | None = None,
     ) -> T:
-        """Run ``work(connection)`` on the transaction's connection or a pooled one."""
+        """Run ``work(connection)`` on the transaction's connection or a pooled one.
+
+        The pooled path is :meth:`guard`, :meth:`acquire` and :meth:`release` written out,
+        because every single-document call takes it: no context-manager frames, and the
+        release of a healthy connection needs no timer of its own (it does no I/O and
+        runs under the call's deadline).
+        """
         held = self._held.get()
-        async with self.guard(collection=collection, unique_indexes=unique_indexes) as state:
-            if held is not None:
-                async with held.lock:
-                    try:
-                        return await work(held.connection)
-                    except BaseException as error:
-                        if isinstance(error, asyncio.CancelledError) or is_connection_error(error):
-                            held.connection.terminate()
-                        raise
-            connection = await self.acquire(state)
-            try:
-                result = await work(connection)
-            except BaseException as error:
-                await self.release(connection, error)
-                raise
-            await self.release(connection)
-            return result
-        raise AssertionError("unreachable")  # pragma: no cover - guard re-raises
+        if held is not None:
+            async with (
+                self.guard(collection=collection, unique_indexes=unique_indexes),
+                held.lock,
+            ):
+                try:
+                    return await work(held.connection)
+                except BaseException as error:
+                    if isinstance(error, asyncio.CancelledError) or is_connection_error(error):
+                        held.connection.terminate()
+                    raise
+        waiting_for_pool = True
+        try:
+            async with asyncio.timeout(self._config.postgres_timeout):
+                connection = await self._pool.acquire()
+                waiting_for_pool = False
+                try:
+                    result = await work(connection)
+                except BaseException as error:
+                    await self.release(connection, error)
+                    raise
+                await self._pool.release(connection)
+                return result
+        except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            raise self._failure(error, collection, unique_indexes, waiting_for_pool) from error
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

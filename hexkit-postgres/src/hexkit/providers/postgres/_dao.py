@@ -18,7 +18,7 @@ from hexkit.protocols.dao import (
     single_hit,
 )
 
-from ._codec import dump_value, encode_document, loader_for
+from ._codec import dump_value, dumper_for, encode_document, loader_for
 from ._connections import Connections
 from ._find import PostgresFindResult
 from ._sql import TableSql
@@ -28,6 +28,7 @@ __all__ = ["PostgresDao", "PostgresDaoSurrogateId"]
 Dto = TypeVar("Dto", bound=BaseModel)
 
 _INT64 = (-(2**63), 2**63 - 1)
+_MAX_CACHED_FINDS = 256  # distinct (fields, sort, paged) shapes of finds kept per DAO
 
 
 class PostgresDao(Generic[Dto]):
@@ -41,11 +42,13 @@ class PostgresDao(Generic[Dto]):
         self._id_field = spec.id_field
         self._unique = {sql.index_name(index): index.fields for index in spec.indexes}
         self._load = loader_for(spec.dto_model)
+        self._dump = dumper_for(spec.dto_model)
         self._select = sql.select_by_id()
         self._insert_sql = sql.insert()
         self._update_sql = sql.update()
         self._upsert_sql = sql.upsert()
         self._delete_sql = sql.delete()
+        self._finds: dict[tuple[Any, ...], str] = {}
 
     def __repr__(self) -> str:
         model = self._spec.dto_model.__name__
@@ -64,8 +67,18 @@ class PostgresDao(Generic[Dto]):
     def _encode(self, dto: Any) -> tuple[Any, str]:
         """Validate a DTO for a write (``DaoSpec.validate_dto``); return ID and JSONB text."""
         checked = self._spec.validate_dto(dto)
-        id_, data = encode_document(checked.document, self._id_field)
+        id_, data = encode_document(checked.document, self._id_field, self._dump)
         return self._key(id_), data
+
+    def find_sql(self, query: FindQuery, *, paged: bool) -> str:
+        """Return the SELECT of a find, built once per shape (fields, sort, paging)."""
+        shape = (tuple(path for path, _ in query.conditions), query.sort, paged)
+        sql = self._finds.get(shape)
+        if sql is None:
+            if len(self._finds) >= _MAX_CACHED_FINDS:
+                self._finds.clear()
+            sql = self._finds[shape] = self._sql.find(query, paged=paged)
+        return sql
 
     def _condition_args(self, query: FindQuery) -> list[Any]:
         return [
@@ -139,7 +152,7 @@ class PostgresDao(Generic[Dto]):
     async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
         """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
         query = self._spec.find_query(mapping, limit=2)
-        sql = self._sql.find(query, paged=True)
+        sql = self.find_sql(query, paged=True)
         args = (*self._condition_args(query), 0, 2)
         rows = await self._connections.run(
             lambda connection: connection.fetch(sql, *args), collection=self._name

@@ -55,7 +55,7 @@ class PostgresFindResult(FindResult[Dto]):
             raise StopAsyncIteration
         limit = self._query.limit
         if self._cursor is None and limit is not None and limit <= BATCH_SIZE:
-            sql = self._dao._sql.find(self._query, paged=True)
+            sql = self._dao.find_sql(self._query, paged=True)
             args = (*self._args, self._query.skip, limit)
             self._rows = await self._connections.run(
                 lambda connection: connection.fetch(sql, *args), collection=self._dao._name
@@ -98,7 +98,7 @@ class PostgresFindResult(FindResult[Dto]):
         return rows
 
     async def _open_cursor(self, connection: Any) -> Any:
-        sql = self._dao._sql.find(self._query, paged=True)
+        sql = self._dao.find_sql(self._query, paged=True)
         return await connection.cursor(sql, *self._args, self._query.skip, self._query.limit)
 
     async def _give_back(self, error: BaseException | None = None) -> None:

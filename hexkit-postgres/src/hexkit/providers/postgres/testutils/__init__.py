@@ -27,7 +27,6 @@ from ._backends import (
     IMAGE_ENV,
     EmbeddedPostgres,
     PostgresServer,
-    docker_available,
     start_server,
 )
 from ._fixture import PostgresFixture
@@ -38,7 +37,6 @@ __all__ = [
     "EmbeddedPostgres",
     "PostgresFixture",
     "PostgresServer",
-    "docker_available",
     "postgres",
     "postgres_dsn",
     "postgres_server",

