@@ -29,6 +29,7 @@ import decimal
 import enum
 import math
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -97,7 +98,8 @@ def _key_size(key: Any) -> int:
 def _decimal_size(value: decimal.Decimal) -> int:
     if not value.is_finite():
         raise _Refused(f"is {value}; store finite values or None")
-    digits, exponent = len(value.as_tuple().digits), int(value.as_tuple().exponent)
+    parts = value.as_tuple()
+    digits, exponent = len(parts.digits), int(parts.exponent)
     low, high = _DECIMAL_EXPONENTS
     if digits > _DECIMAL_DIGITS or not low <= exponent <= high:
         raise _Refused(
@@ -107,88 +109,146 @@ def _decimal_size(value: decimal.Decimal) -> int:
     return 16
 
 
-def _container_size(items: Any, depth: int) -> int:
+def _str_size(value: str, depth: int) -> int:
+    return _text_size(value)
+
+
+def _int_size(value: int, depth: int) -> int:
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise _Refused(f"is {value}, outside signed 64 bits (-2**63 to 2**63 - 1)")
+    return 4 if _INT32_MIN <= value <= _INT32_MAX else 8
+
+
+def _float_size(value: float, depth: int) -> int:
+    if not math.isfinite(value):
+        raise _Refused(f"is {value}; store finite values or None")
+    return 8
+
+
+def _nested(depth: int) -> int:
+    depth += 1
+    if depth > MAX_NESTING:
+        raise _Refused(f"nests containers more than {MAX_NESTING} levels deep")
+    return depth
+
+
+def _dict_size(value: dict[Any, Any], depth: int) -> int:
+    depth = _nested(depth)
     size = 5
-    for position, item in enumerate(items):
+    for key, item in value.items():
         try:
-            size += 2 + len(str(position)) + _size(item, depth)
+            if type(key) is str and key[:1] != "$" and key.isascii() and "\x00" not in key:
+                size += 2 + len(key)
+            else:
+                size += 1 + _key_size(key)
+            handler = _BY_TYPE.get(type(item))
+            size += handler(item, depth) if handler else _other_size(item, depth)
         except _Refused as refused:
-            refused.path.append(f"[{position}]")
+            refused.path.append(f".{key}")
             raise
     return size
 
 
-def _size(value: Any, depth: int = 1) -> int:  # noqa: PLR0911, PLR0912 - a row each
-    """Return the BSON size of ``value`` without type byte and name; raise ``_Refused``."""
+def _array_size(items: Any, depth: int) -> int:
+    depth = _nested(depth)
+    size = 5
+    for position, item in enumerate(items):
+        try:
+            handler = _BY_TYPE.get(type(item))
+            size += 3 + (handler(item, depth) if handler else _other_size(item, depth))
+        except _Refused as refused:
+            refused.path.append(f"[{position}]")
+            raise
+        if position >= 10:  # index keys grow past one digit: "10", "100", ...
+            size += len(str(position)) - 1
+    return size
+
+
+def _datetime_size(value: datetime.datetime, depth: int) -> int:
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(datetime.UTC)  # stored by its instant in UTC
+        except OverflowError:
+            raise _Refused(
+                f"is {value}, whose instant lies outside the years 1 to 9999 in UTC"
+            ) from None
+    return _DATETIME_TEXT
+
+
+def _time_size(value: datetime.time, depth: int) -> int:
+    if value.utcoffset() is not None:
+        raise _Refused(f"is the aware time {value}; store a naive time (e.g. in UTC) or a datetime")
+    return _TIME_TEXT
+
+
+def _enum_size(value: enum.Enum, depth: int) -> int:
+    return _size(value.value, depth)
+
+
+def _text_type_size(value: Any, depth: int) -> int:
+    return _text_size(str(value))
+
+
+# The rule for each exact type; subclasses and other types take ``_other_size``, which
+# adds the types whose rule depends on the type alone (enums, URLs, ...) to this table.
+_BY_TYPE: dict[type, Callable[[Any, int], int]] = {
+    str: _str_size,
+    int: _int_size,
+    float: _float_size,
+    bool: lambda value, depth: 1,
+    type(None): lambda value, depth: 0,
+    dict: _dict_size,
+    list: _array_size,
+    tuple: _array_size,
+    set: _array_size,
+    frozenset: _array_size,
+    datetime.datetime: _datetime_size,
+    datetime.date: lambda value, depth: 8,
+    datetime.time: _time_size,
+    datetime.timedelta: lambda value, depth: _TIME_TEXT + 16,
+    decimal.Decimal: lambda value, depth: _decimal_size(value),
+    uuid.UUID: lambda value, depth: _UUID_BINARY,
+    bytes: lambda value, depth: 5 + len(value),
+}
+_BY_BASE: tuple[tuple[type | tuple[type, ...], Callable[[Any, int], int]], ...] = (
+    (enum.Enum, _enum_size),
+    (str, lambda value, depth: _text_size(str.__str__(value))),
+    (bool, lambda value, depth: 1),
+    (int, lambda value, depth: _int_size(int(value), depth)),
+    (float, lambda value, depth: _float_size(float(value), depth)),
+    (dict, _dict_size),
+    ((list, tuple, set, frozenset), _array_size),
+    (datetime.datetime, _datetime_size),
+    (datetime.date, lambda value, depth: 8),
+    (datetime.time, _time_size),
+    (datetime.timedelta, lambda value, depth: _TIME_TEXT + 16),
+    (decimal.Decimal, lambda value, depth: _decimal_size(value)),
+    (uuid.UUID, lambda value, depth: _UUID_BINARY),
+    (bytes, lambda value, depth: 5 + len(value)),
+    (STRING_STORED_TYPES, _text_type_size),
+)
+
+
+def _other_size(value: Any, depth: int) -> int:
     kind = type(value)
-    if kind is str:
-        return _text_size(value)
-    if kind is bool or value is None:
-        return 1 if kind is bool else 0
-    if kind is int:
-        if not _INT64_MIN <= value <= _INT64_MAX:
-            raise _Refused(f"is {value}, outside signed 64 bits (-2**63 to 2**63 - 1)")
-        return 4 if _INT32_MIN <= value <= _INT32_MAX else 8
-    if kind is float:
-        if not math.isfinite(value):
-            raise _Refused(f"is {value}; store finite values or None")
-        return 8
-    if isinstance(value, dict | list | tuple | set | frozenset):
-        depth += 1
-        if depth > MAX_NESTING:
-            raise _Refused(f"nests containers more than {MAX_NESTING} levels deep")
-    if isinstance(value, dict):
-        size = 5
-        for key, item in value.items():
-            try:
-                size += 1 + _key_size(key) + _size(item, depth)
-            except _Refused as refused:
-                refused.path.append(f".{key}")
-                raise
-        return size
-    if isinstance(value, list | tuple | set | frozenset):
-        return _container_size(value, depth)
-    if isinstance(value, enum.Enum):
-        return _size(value.value, depth)
+    for base, handler in _BY_BASE:
+        if issubclass(kind, base):
+            _BY_TYPE[kind] = handler
+            return handler(value, depth)
     if isinstance(value, BaseModel):  # a find value for a nested model; dumps are dicts
         return _size(value.model_dump(), depth)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _size(dataclasses.asdict(value), depth)
-    if isinstance(value, str):  # subclasses of the builtins the branches above took
-        return _size(str.__str__(value))
-    if isinstance(value, int | float):
-        return _size(float(value) if isinstance(value, float) else int(value))
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            try:
-                value.astimezone(datetime.UTC)  # stored by its instant in UTC
-            except OverflowError:
-                raise _Refused(
-                    f"is {value}, whose instant lies outside the years 1 to 9999 in UTC"
-                ) from None
-        return _DATETIME_TEXT
-    if isinstance(value, datetime.date):
-        return 8
-    if isinstance(value, datetime.time):
-        if value.utcoffset() is not None:
-            raise _Refused(
-                f"is the aware time {value}; store a naive time (e.g. in UTC) or a datetime"
-            )
-        return _TIME_TEXT
-    if isinstance(value, datetime.timedelta):
-        return _TIME_TEXT + 16
-    if isinstance(value, decimal.Decimal):
-        return _decimal_size(value)
-    if isinstance(value, uuid.UUID):
-        return _UUID_BINARY
-    if isinstance(value, bytes):
-        return 5 + len(value)
-    if isinstance(value, STRING_STORED_TYPES):
-        return _text_size(str(value))
     raise _Refused(
         f"holds a value of type {kind.__name__}, which no provider can store; convert it"
         " to one of the types listed in the hexkit README"
     )
+
+
+def _size(value: Any, depth: int = 1) -> int:
+    """Return the BSON size of ``value`` without type byte and name; raise ``_Refused``."""
+    handler = _BY_TYPE.get(type(value))
+    return handler(value, depth) if handler else _other_size(value, depth)
 
 
 def _where(refused: _Refused, top: str) -> str:
@@ -200,7 +260,8 @@ def check_document(document: dict[str, Any], *, collection: str, id_: Any) -> in
     size = 5
     for name, value in document.items():
         try:
-            size += 2 + len(name) + _size(value)
+            handler = _BY_TYPE.get(type(value))
+            size += 2 + len(name) + (handler(value, 1) if handler else _other_size(value, 1))
         except _Refused as refused:
             raise InvalidDocumentError(
                 collection=collection, id_=id_, field=_where(refused, name), reason=refused.reason
