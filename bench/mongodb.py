@@ -36,7 +36,7 @@ from pymongo import AsyncMongoClient
 from hexkit.protocols.dao import Dao, Index
 from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory
 from hexkit.providers.mongodb._codec import encode_document, to_decimal
-from hexkit.providers.mongodb._servers import EmbeddedMongoDb
+from hexkit.providers.mongodb.testutils import EmbeddedMongoDb
 
 README = Path(__file__).parent / "README.md"
 START, END = "<!-- mongodb:start -->", "<!-- mongodb:end -->"

@@ -11,13 +11,13 @@ import pytest
 from pydantic import BaseModel
 
 from hexkit.protocols.dao import Index, ResourceNotFoundError, UniqueConstraintViolationError
-from hexkit.providers.mongodb._servers import EmbeddedMongoDb, docker_answers
 from hexkit.providers.mongodb.testutils import (
     BACKEND_ENV,
     MongoDbFixture,
     MongoDbServer,
     running_server,
 )
+from hexkit.providers.mongodb.testutils._backends import EmbeddedMongoDb, docker_answers
 
 SEEN_DATABASES: list[str] = []
 

@@ -14,8 +14,7 @@ from hexkit.protocols.dao import (
     TransactionsNotSupportedError,
 )
 from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory
-from hexkit.providers.mongodb._servers import EmbeddedMongoDb
-from hexkit.providers.mongodb.testutils import MongoDbFixture
+from hexkit.providers.mongodb.testutils import EmbeddedMongoDb, MongoDbFixture
 from hexkit.testing import Everything, make_everything
 
 pytestmark = pytest.mark.asyncio

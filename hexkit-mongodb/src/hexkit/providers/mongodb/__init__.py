@@ -2,7 +2,7 @@
 
 Build the factory with ``MongoDbDaoFactory.construct(config=MongoDbConfig(...))``
 or through the registry as the ``dao`` provider named ``"mongodb"``. Test fixtures
-live in :mod:`hexkit.providers.mongodb.testutils` (a pytest plugin module).
+live in :mod:`hexkit.providers.mongodb.testutils` (a pytest plugin package).
 
 The public names load on first access: the registry imports this package's
 ``_plugin`` module to list providers, and listing must not import pymongo.

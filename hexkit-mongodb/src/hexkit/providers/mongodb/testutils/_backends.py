@@ -1,4 +1,13 @@
-"""MongoDB-compatible servers for tests: SecantusDB in a subprocess, or a container.
+"""MongoDB-compatible servers for tests: SecantusDB in a subprocess, a container, or a DSN.
+
+``HEXKIT_TEST_MONGODB`` picks the backend:
+
+- ``auto`` (default): ``testcontainers`` when a Docker daemon answers, else ``embedded``.
+- ``testcontainers``: the official ``mongo`` image (``HEXKIT_TEST_MONGODB_IMAGE``,
+  default ``mongo:8.0``) as a single-node replica set, so transactions work.
+- ``embedded``: SecantusDB in a child process on a free loopback port (no Docker).
+- a ``mongodb://`` or ``mongodb+srv://`` DSN: an existing server; each test uses its
+  own database and drops it afterwards.
 
 Everything here blocks (process start, Docker calls); it runs in session fixtures
 outside any event loop, or through ``asyncio.to_thread`` from async tests.
@@ -18,11 +27,26 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["EmbeddedMongoDb", "docker_answers", "free_port", "mongo_container"]
+from pydantic import SecretStr
 
+from .._config import MongoDbConfig
+
+__all__ = [
+    "BACKEND_ENV",
+    "EmbeddedMongoDb",
+    "MongoDbServer",
+    "docker_answers",
+    "free_port",
+    "mongo_container",
+    "running_server",
+]
+
+BACKEND_ENV = "HEXKIT_TEST_MONGODB"
+_TEST_TIMEOUT = 10  # seconds: a test against a dead server fails fast, not after 30 s
 _HOST = "127.0.0.1"
 
 
@@ -273,3 +297,44 @@ def mongo_container(image: str | None = None, timeout: float = 120.0) -> Iterato
         yield dsn
     finally:
         container.stop()
+
+
+@dataclass(frozen=True)
+class MongoDbServer:
+    """A running server for tests: its DSN (secret) and which backend runs it."""
+
+    dsn: SecretStr
+    backend: Literal["testcontainers", "embedded", "dsn"]
+
+    def config(
+        self, db_name: str, *, driver: Literal["pymongo", "motor"] = "pymongo"
+    ) -> MongoDbConfig:
+        """Return provider settings for database ``db_name`` on this server."""
+        return MongoDbConfig(
+            mongo_dsn=self.dsn,
+            db_name=db_name,
+            mongo_timeout=_TEST_TIMEOUT,
+            mongo_driver=driver,
+        )
+
+
+@contextmanager
+def running_server(choice: str | None = None) -> Iterator[MongoDbServer]:
+    """Provide a server as ``HEXKIT_TEST_MONGODB`` (or ``choice``) says; see the module doc."""
+    choice = (choice if choice is not None else os.environ.get(BACKEND_ENV, "")) or "auto"
+    if choice.startswith(("mongodb://", "mongodb+srv://")):
+        yield MongoDbServer(dsn=SecretStr(choice), backend="dsn")
+        return
+    if choice == "auto":
+        choice = "testcontainers" if docker_answers() else "embedded"
+    if choice == "testcontainers":
+        with mongo_container() as dsn:
+            yield MongoDbServer(dsn=SecretStr(dsn), backend="testcontainers")
+    elif choice == "embedded":
+        with EmbeddedMongoDb() as server:
+            yield MongoDbServer(dsn=SecretStr(server.dsn), backend="embedded")
+    else:
+        raise ValueError(
+            f"{BACKEND_ENV} must be 'auto', 'testcontainers', 'embedded' or a mongodb:// DSN,"
+            f" got {choice!r}; fix the environment variable."
+        )
