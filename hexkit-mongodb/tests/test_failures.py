@@ -19,8 +19,8 @@ from hexkit.protocols.dao import (
     ResourceAlreadyExistsError,
 )
 from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory
-from hexkit.providers.mongodb.testutils import MongoDbFixture
-from hexkit.providers.mongodb.testutils._backends import EmbeddedMongoDb, free_port
+from hexkit.providers.mongodb.testutils import EmbeddedMongoDb, MongoDbFixture
+from hexkit.testing import free_port
 
 pytestmark = pytest.mark.asyncio
 

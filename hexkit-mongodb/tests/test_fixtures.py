@@ -13,11 +13,12 @@ from pydantic import BaseModel
 from hexkit.protocols.dao import Index, ResourceNotFoundError, UniqueConstraintViolationError
 from hexkit.providers.mongodb.testutils import (
     BACKEND_ENV,
+    EmbeddedMongoDb,
     MongoDbFixture,
     MongoDbServer,
     running_server,
 )
-from hexkit.providers.mongodb.testutils._backends import EmbeddedMongoDb, docker_answers
+from hexkit.testing import docker_available
 
 SEEN_DATABASES: list[str] = []
 
@@ -87,7 +88,7 @@ async def test_works_in_a_module_scoped_loop(mongodb: MongoDbFixture) -> None:
 def test_the_session_server_comes_from_the_chosen_backend(mongodb_server: MongoDbServer) -> None:
     choice = os.environ.get(BACKEND_ENV, "") or "auto"
     if choice == "auto":
-        choice = "testcontainers" if docker_answers() else "embedded"
+        choice = "testcontainers" if docker_available() else "embedded"
     expected = "dsn" if choice.startswith("mongodb") else choice
     assert mongodb_server.backend == expected
     if expected == "embedded":
@@ -107,21 +108,6 @@ def test_an_unknown_backend_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="'auto', 'testcontainers', 'embedded'"):  # noqa: SIM117
         with running_server("sqlite"):
             pass
-
-
-def test_auto_falls_back_when_no_docker_daemon_answers(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
-    assert docker_answers() is False
-    silent = tmp_path / "silent.sock"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-        listener.bind(str(silent))
-        listener.listen()
-        monkeypatch.setenv("DOCKER_HOST", f"unix://{silent}")
-        # Accepts but never answers "200 OK": not a Docker daemon.
-        listener.settimeout(5)
-        assert docker_answers() is False
 
 
 def test_the_testcontainers_backend_says_what_to_do_without_docker(

@@ -15,7 +15,6 @@ outside any event loop, or through ``asyncio.to_thread`` from async tests.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import signal
@@ -24,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,14 +31,14 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from hexkit.testing import docker_available, free_port
+
 from .._config import MongoDbConfig
 
 __all__ = [
     "BACKEND_ENV",
     "EmbeddedMongoDb",
     "MongoDbServer",
-    "docker_answers",
-    "free_port",
     "mongo_container",
     "running_server",
 ]
@@ -48,14 +46,6 @@ __all__ = [
 BACKEND_ENV = "HEXKIT_TEST_MONGODB"
 _TEST_TIMEOUT = 10  # seconds: a test against a dead server fails fast, not after 30 s
 _HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((_HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _accepts(port: int) -> bool:
@@ -76,7 +66,7 @@ class EmbeddedMongoDb:
     """
 
     def __init__(self, *, port: int | None = None, standalone: bool = False) -> None:
-        self.port = port or free_port()
+        self.port = port or free_port(_HOST)
         self.standalone = standalone
         self._dir = Path(tempfile.mkdtemp(prefix="hexkit-secantus-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -200,38 +190,6 @@ class EmbeddedMongoDb:
         self.close()
 
 
-def _ping_unix_socket(path: str) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-        connection.settimeout(3)
-        connection.connect(path)
-        connection.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-        status_line = connection.recv(1024).split(b"\r\n", 1)[0]
-    return b" 200 " in status_line + b" "
-
-
-def docker_answers() -> bool:
-    """Return whether a Docker daemon answers a ping at ``$DOCKER_HOST`` (or the default socket).
-
-    A Unix socket is pinged directly, so no half-open SDK connection is left behind
-    when no daemon runs; other hosts are pinged through the docker SDK.
-    """
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    try:
-        if host.startswith("unix://"):
-            return _ping_unix_socket(host.removeprefix("unix://"))
-        # Imported by name: optional (testing extra) and shipped without type stubs.
-        docker: Any = importlib.import_module("docker")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            client = docker.from_env(timeout=3)
-            try:
-                return bool(client.ping())
-            finally:
-                client.close()
-    except Exception:  # noqa: BLE001 - any failure means "no usable daemon"
-        return False
-
-
 @contextmanager
 def mongo_container(image: str | None = None, timeout: float = 120.0) -> Iterator[str]:
     """Run the official ``mongo`` image as a single-node replica set; yield its DSN.
@@ -251,11 +209,13 @@ def mongo_container(image: str | None = None, timeout: float = 120.0) -> Iterato
         ) from None
     from pymongo import MongoClient  # noqa: PLC0415 - only for this blocking setup
 
-    if not docker_answers():
+    # A local socket that does not answer is a clear mistake; other hosts (ssh://, TLS)
+    # cannot be pinged without the SDK, so testcontainers reports on its own for them.
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    if host.startswith("unix://") and not docker_available():
         raise RuntimeError(
             "HEXKIT_TEST_MONGODB=testcontainers needs a running Docker daemon, and none"
-            " answers at $DOCKER_HOST or /var/run/docker.sock; start Docker, or use"
-            " HEXKIT_TEST_MONGODB=embedded (or auto)."
+            f" answers at {host}; start Docker, or use HEXKIT_TEST_MONGODB=embedded (or auto)."
         )
 
     image = image or os.environ.get("HEXKIT_TEST_MONGODB_IMAGE", "mongo:8.0")
@@ -326,7 +286,7 @@ def running_server(choice: str | None = None) -> Iterator[MongoDbServer]:
         yield MongoDbServer(dsn=SecretStr(choice), backend="dsn")
         return
     if choice == "auto":
-        choice = "testcontainers" if docker_answers() else "embedded"
+        choice = "testcontainers" if docker_available() else "embedded"
     if choice == "testcontainers":
         with mongo_container() as dsn:
             yield MongoDbServer(dsn=SecretStr(dsn), backend="testcontainers")
