@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import uuid
@@ -115,7 +116,7 @@ class DaoSpec(Generic[Dto]):
     id_generator: IdGenerator | None = None
     _adapters: dict[str, TypeAdapter[Any]] = field(default_factory=dict, repr=False, compare=False)
 
-    @property
+    @functools.cached_property
     def _indexed_paths(self) -> tuple[str, ...]:
         """The ID field and every indexed path, each once."""
         paths = dict.fromkeys([self.id_field, *(p for index in self.indexes for p in index.fields)])
