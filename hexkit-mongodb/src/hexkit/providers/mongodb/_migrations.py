@@ -22,8 +22,10 @@ so memory stays bounded by one batch; they are written to staging collections wi
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 
 from bson.errors import InvalidDocument
@@ -215,18 +217,23 @@ class MongoDbMigrationStore(MigrationStore):
     async def read_batches(
         self, collection: str, *, id_field: str, batch_size: int
     ) -> AsyncIterator[list[dict[str, Any]]]:
+        # The next batch is fetched while the caller works on this one, so the server's
+        # reading overlaps the runner's transforms; memory holds two batches at most.
         label = collection.partition("~")[0]
         cursor = self._database[collection].find({}, batch_size=batch_size)
+        ahead = asyncio.ensure_future(self._run(label, cursor.to_list(length=batch_size)))
         try:
-            while True:
-                batch = await self._run(label, cursor.to_list(length=batch_size))
-                if not batch:
-                    return
+            while batch := await ahead:
+                ahead = asyncio.ensure_future(self._run(label, cursor.to_list(length=batch_size)))
                 for document in batch:
                     document[id_field] = document.pop("_id")
                     decode_decimals(document)
                 yield batch
         finally:
+            if not ahead.done():
+                ahead.cancel()
+            with suppress(asyncio.CancelledError, DaoError):
+                await ahead
             await self._run(label, maybe_await(cursor.close()))
 
     async def count(self, collection: str) -> int:
