@@ -118,7 +118,7 @@ async def fill(client: Any, count: int) -> None:
 
 
 async def run_migrate(dsn: str, count: int) -> None:
-    config = MongoDbConfig(mongo_dsn=dsn, db_name=DB, mongo_timeout=30)  # type: ignore[arg-type]
+    config = MongoDbConfig(mongo_dsn=dsn, db_name=DB, mongo_timeout=30)
     async with MongoDbDaoFactory.construct(config=config) as factory:
         report = await migrate(factory, MIGRATIONS, target=1, batch_size=BATCH)
     assert report.steps[0].documents == {ORDERS: count}

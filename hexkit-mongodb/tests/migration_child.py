@@ -68,7 +68,7 @@ async def main(stage: str, after: int) -> None:
                 await stalled.wait()  # never set: the test kills this process here
         sys.stdout.flush()
 
-    async with MongoDbDaoFactory.construct(config=MongoDbConfig()) as factory:  # type: ignore[call-arg]
+    async with MongoDbDaoFactory.construct(config=MongoDbConfig()) as factory:
         await migrate(
             factory, MIGRATIONS, target=1, batch_size=BATCH_SIZE, lock_ttl=LOCK_TTL, on_event=report
         )
