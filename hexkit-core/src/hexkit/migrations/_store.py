@@ -44,7 +44,8 @@ How each provider implements the store:
   ``Decimal128`` to ``Decimal``; ``write_batch`` uses the DAO codec
   (``encode_document``) and ``insert_many(ordered=False)``, a duplicate key becoming
   ``ResourceAlreadyExistsError``. ``MongoDbDaoFactory._get_dao`` reads the layout once
-  per factory (cached until a migration through that factory switches).
+  per ``get_dao`` (never per DAO call; a per-factory cache would miss a migration run by
+  another instance). Expiry is compared as ``$toLong`` milliseconds (see its module).
 - **PostgreSQL**: the state is one row of ``<schema>.hexkit_migrations`` (JSONB); the
   lock is ``UPDATE ... WHERE owner IS NULL OR expires < now() RETURNING``, the switch
   an ``UPDATE ... WHERE owner = $1``. Batches are keyset pages

@@ -10,10 +10,12 @@ from typing import Any, ClassVar
 from pymongo import ASCENDING
 from pymongo.errors import OperationFailure, PyMongoError
 
+from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
     DaoError,
     DaoFactoryProtocol,
     DaoSpec,
+    DaoUsageError,
     DbTimeoutError,
     TransactionError,
     TransactionsNotSupportedError,
@@ -23,6 +25,7 @@ from ._config import MongoDbConfig
 from ._dao import MongoDbDao, MongoDbDaoSurrogateId
 from ._driver import close_client, make_client, maybe_await, server_hangs, start_session
 from ._errors import is_timeout, translated
+from ._migrations import STATE_COLLECTION, MongoDbMigrationStore, read_layout_name
 
 __all__ = ["MongoDbDaoFactory"]
 
@@ -84,8 +87,27 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             server_hangs=server_hangs(self._client),
         )
 
+    def migration_store(self) -> MigrationStore:
+        """Return the store through which ``hexkit.migrations`` migrates this database."""
+        return MongoDbMigrationStore(
+            self._database,
+            bson_date_collections=self._config.bson_date_collections,
+            translate=lambda error, name: self._translated(error, collection=name),
+        )
+
     async def _get_dao(self, spec: DaoSpec[Any]) -> MongoDbDao[Any]:
-        collection = self._database[spec.name]
+        if spec.name == STATE_COLLECTION:
+            raise DaoUsageError(
+                f"The DAO name {spec.name!r} is reserved by hexkit-mongodb for the migration"
+                " state (hexkit.migrations); choose another name."
+            )
+        # A migrated DAO name is held by the collection the migration state names:
+        # one small read here, none per DAO call.
+        try:
+            physical = await read_layout_name(self._database, spec.name)
+        except PyMongoError as error:
+            raise self._translated(error, collection=spec.name, id_field=spec.id_field) from error
+        collection = self._database[physical]
         for index in spec.indexes:
             if index.fields == (spec.id_field,):
                 continue  # MongoDB's _id index exists and is unique already
