@@ -210,8 +210,8 @@ def indextest(session: nox.Session) -> None:
         "UV_FIND_LINKS": None,
     }
     tmp = Path(session.create_tmp())
-    by_name, offline = tmp / "by-name", tmp / "offline"
-    for venv in (by_name, offline):
+    by_name, offline, locked = tmp / "by-name", tmp / "offline", tmp / "locked"
+    for venv in (by_name, offline, locked):
         shutil.rmtree(venv, ignore_errors=True)
     # 1. pip, the plain way a user installs: a fresh venv, our index served over HTTP.
     session.run("python", "-m", "venv", str(by_name))
@@ -252,8 +252,27 @@ def indextest(session: nox.Session) -> None:
         "hexkit-s3[testing]",
         env=clean,
     )
+    # 3. The hash-pinned requirements: every file checked against its recorded hash.
+    session.run("uv", "venv", "--quiet", "--python", str(Path(session.bin) / "python"), str(locked))
+    session.run(
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-config",
+        "--no-cache",
+        "--python",
+        str(locked / "bin" / "python"),
+        "--no-index",
+        "--find-links",
+        str(INDEX / "files"),
+        "--require-hashes",
+        "-r",
+        str(INDEX / "requirements.txt"),
+        env=clean,
+    )
     _lock_readme_uv_project(session, tmp / "uv-project", clean)
-    for venv in (by_name, offline):
+    for venv in (by_name, offline, locked):
         python = str(venv / "bin" / "python")
         session.run(python, str(ROOT / "tests" / "index_smoke.py"), *wheels, external=True)
         session.run(str(venv / "bin" / "hexkit"), "--version", external=True)
