@@ -308,3 +308,13 @@ def _lock_readme_uv_project(
     ):
         session.error(f"uv locked hexkit* from {sources}, expected only {expected}.")
     session.log(f"uv locked {sorted(sources)} from our index only")
+
+
+# --- The documentation site (issue 12) -----------------------------------------------------
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with mkdocs --strict (a warning fails it)."""
+    install(session, "mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python")
+    session.run(
+        "mkdocs", "build", "--strict", "--clean", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"}
+    )
