@@ -6,8 +6,14 @@ files in ``dist/``, never resolved by name: PyPI hosts an unrelated ``hexkit``.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import json
 import shutil
+import threading
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import nox
@@ -141,3 +147,174 @@ def bench(session: nox.Session) -> None:
     install_editable(session, "testing")
     for script in sorted((ROOT / "bench").glob("*.py")):
         session.run("python", str(script), *session.posargs)
+
+
+# --- The package index of our own (issue 12): hexkit* by name, never from PyPI ---------------
+INDEX = ROOT / "index"
+
+
+@nox.session(python=PYTHON)
+def index(session: nox.Session) -> None:
+    """Build index/: a PEP 503 simple index of dist/ plus a wheel of every dependency."""
+    install(session, "pip", "packaging")
+    session.run(
+        "python",
+        str(ROOT / "tools" / "simple_index.py"),
+        "--dist",
+        str(ROOT / "dist"),
+        "--constraints",
+        str(ROOT / "constraints.txt"),
+        "--out",
+        str(INDEX),
+        # Downloads are cached inside the clone only.
+        env={"PIP_CACHE_DIR": str(ROOT / ".nox" / "pip-cache")},
+    )
+
+
+@contextlib.contextmanager
+def _serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` over HTTP on loopback; yield its base URL."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@nox.session(python=PYTHON)
+def indextest(session: nox.Session) -> None:
+    """Install hexkit[mongodb,s3] by name from index/ alone (HTTP, then offline) and check it."""
+    if not (INDEX / "simple" / "hexkit" / "index.html").is_file():
+        session.error("No index/ to test; run `nox -s build index` first.")
+    install(session, "uv")
+    wheels = [
+        str(next((ROOT / "dist").glob(f"{name.replace('-', '_')}-*.whl")))
+        for name in ("hexkit", "hexkit-mongodb", "hexkit-s3")
+    ]
+    # Installer settings of the machine must not add an index: ours is the only one.
+    clean = {
+        "PIP_CONFIG_FILE": "/dev/null",
+        "PIP_EXTRA_INDEX_URL": None,
+        "PIP_FIND_LINKS": None,
+        "UV_INDEX": None,
+        "UV_EXTRA_INDEX_URL": None,
+        "UV_FIND_LINKS": None,
+    }
+    tmp = Path(session.create_tmp())
+    by_name, offline, locked = tmp / "by-name", tmp / "offline", tmp / "locked"
+    for venv in (by_name, offline, locked):
+        shutil.rmtree(venv, ignore_errors=True)
+    # 1. pip, the plain way a user installs: a fresh venv, our index served over HTTP.
+    session.run("python", "-m", "venv", str(by_name))
+    with _serve(INDEX) as url:
+        session.run(
+            str(by_name / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-cache-dir",
+            "--index-url",
+            f"{url}/simple/",
+            "hexkit[mongodb,s3]",
+            env=clean,
+            external=True,
+        )
+    # 2. uv on an air-gapped machine: no index at all, only the wheelhouse.
+    session.run(
+        "uv", "venv", "--quiet", "--python", str(Path(session.bin) / "python"), str(offline)
+    )
+    session.run(
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-config",
+        "--no-cache",
+        "--python",
+        str(offline / "bin" / "python"),
+        "--no-index",
+        "--find-links",
+        str(INDEX / "files"),
+        # Everything, to prove the wheelhouse complete: every extra of every distribution.
+        "hexkit[mongodb,postgres,s3,testing]",
+        "hexkit-mongodb[testing,motor]",
+        "hexkit-postgres[testing]",
+        "hexkit-s3[testing]",
+        env=clean,
+    )
+    # 3. The hash-pinned requirements: every file checked against its recorded hash.
+    session.run("uv", "venv", "--quiet", "--python", str(Path(session.bin) / "python"), str(locked))
+    session.run(
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-config",
+        "--no-cache",
+        "--python",
+        str(locked / "bin" / "python"),
+        "--no-index",
+        "--find-links",
+        str(INDEX / "files"),
+        "--require-hashes",
+        "-r",
+        str(INDEX / "requirements.txt"),
+        env=clean,
+    )
+    _lock_readme_uv_project(session, tmp / "uv-project", clean)
+    for venv in (by_name, offline, locked):
+        python = str(venv / "bin" / "python")
+        session.run(python, str(ROOT / "tests" / "index_smoke.py"), *wheels, external=True)
+        session.run(str(venv / "bin" / "hexkit"), "--version", external=True)
+
+
+def _lock_readme_uv_project(
+    session: nox.Session, project: Path, env: dict[str, str | None]
+) -> None:
+    """Lock a project configured exactly as the README's uv example; hexkit* must be ours."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in readme.split("```toml\n")[1:]]
+    config = next(block for block in blocks if "[[tool.uv.index]]" in block)
+    example_url = "https://pkgs.example.org/hexkit/simple/"
+    if example_url not in config:
+        session.error(f"The README's uv example no longer names {example_url}.")
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir()
+    with _serve(INDEX) as url:
+        header = '[project]\nname = "acme-service"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        text = header + config.replace("[project]\n", "").replace(example_url, f"{url}/simple/")
+        (project / "pyproject.toml").write_text(text)
+        # Third-party packages come from PyPI here, as in the README; hexkit* may not.
+        session.run("uv", "lock", "--quiet", "--no-cache", "--directory", str(project), env=env)
+        lock = tomllib.loads((project / "uv.lock").read_text())
+    sources = {
+        package["name"]: package["source"]
+        for package in lock["package"]
+        if package["name"].startswith("hexkit")
+    }
+    expected = {"registry": f"{url}/simple/"}
+    if set(sources) != {"hexkit", "hexkit-mongodb", "hexkit-s3"} or any(
+        source != expected for source in sources.values()
+    ):
+        session.error(f"uv locked hexkit* from {sources}, expected only {expected}.")
+    session.log(f"uv locked {sorted(sources)} from our index only")
+
+
+# --- The documentation site (issue 12) -----------------------------------------------------
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with mkdocs --strict (a warning fails it)."""
+    install(session, "mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python")
+    session.run(
+        "mkdocs", "build", "--strict", "--clean", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"}
+    )

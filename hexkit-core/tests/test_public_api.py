@@ -31,7 +31,8 @@ EXPECTED = {
         "validate_object_id",
     },
     "hexkit.registry": {
-        "AUTOLOAD_ENV", "BrokenPlugin", "ProviderClass", "ProviderConfigError",
+        "AUTOLOAD_ENV", "BrokenPlugin", "BrokenPluginWarning", "InstalledDistribution",
+        "installed_distributions", "ProviderClass", "ProviderConfigError",
         "ProviderConflictError", "ProviderInfo", "ProviderKind", "ProviderLoadError",
         "ProviderNotFoundError", "ProviderSpec", "Registry", "RegistryError", "default_registry",
         "get_provider", "hookimpl", "hookspec", "list_broken_plugins", "list_providers",

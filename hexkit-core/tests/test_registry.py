@@ -14,6 +14,7 @@ import pytest
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.providers.memory import MemoryDaoFactory, MemoryObjectStorage, MemoryObjectStorageConfig
 from hexkit.registry import (
+    BrokenPluginWarning,
     ProviderConfigError,
     ProviderConflictError,
     ProviderLoadError,
@@ -84,7 +85,7 @@ def test_unknown_published_provider_names_the_extra_to_install(isolated: Registr
     assert isinstance(info.value, LookupError)
     message = str(info.value)
     assert "'memory'" in message
-    assert 'pip install "hexkit[mongodb]"' in message
+    assert '--index-url <your hexkit index>/simple "hexkit[mongodb]"' in message
 
 
 def test_unknown_third_party_name_lists_what_is_installed(isolated: Registry) -> None:
@@ -125,7 +126,8 @@ def test_a_failing_hook_is_reported_as_broken_without_hiding_others(isolated: Re
         raise RuntimeError("hook exploded")
 
     isolated.register_plugin(SimpleNamespace(hexkit_providers=hexkit_providers), distribution="bad")
-    assert isolated.get_provider("dao", "memory").name == "memory"
+    with pytest.warns(BrokenPluginWarning, match="hook exploded"):
+        assert isolated.get_provider("dao", "memory").name == "memory"
     broken = isolated.list_broken_plugins()
     assert [(item.distribution, "hook exploded" in item.reason) for item in broken] == [
         ("bad", True)
@@ -134,14 +136,15 @@ def test_a_failing_hook_is_reported_as_broken_without_hiding_others(isolated: Re
 
 def test_entry_points_load_and_a_broken_one_is_listed(fake_distribution: Path) -> None:
     registry = Registry(autoload=True)
-    info = registry.get_provider("dao", "fake")
-    assert (info.distribution, info.version) == ("fake-plugins", "2.3.4")
+    with pytest.warns(BrokenPluginWarning, match="broken on purpose"):
+        info = registry.get_provider("dao", "fake")
+    assert (info.distribution, info.version, info.plugin) == ("fake-plugins", "2.3.4", "good")
     broken = [
         item for item in registry.list_broken_plugins() if item.distribution == "fake-plugins"
     ]
     assert len(broken) == 1
     assert "broken on purpose" in broken[0].reason
-    assert "badplugin" in broken[0].entry_point
+    assert (broken[0].entry_point, broken[0].value) == ("bad", "badplugin")
 
 
 def test_autoload_can_be_disabled_by_environment(
@@ -213,7 +216,7 @@ def test_cli_lists_providers_as_json_and_table(capsys: pytest.CaptureFixture[str
     assert all(row["kind"] in ("dao", "?") for row in rows)
     cli_main(["providers"])
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["KIND", "NAME", "DISTRIBUTION", "VERSION", "STATUS"]
+    assert table[0].split() == ["KIND", "NAME", "DISTRIBUTION", "VERSION", "PLUGIN", "STATUS"]
     assert any(line.split()[:3] == ["objstorage", "memory", "hexkit"] for line in table[1:])
 
 

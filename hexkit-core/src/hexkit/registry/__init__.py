@@ -18,7 +18,9 @@ from pydantic_settings import BaseSettings
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
+from ._distributions import InstalledDistribution, installed_distributions
 from ._errors import (
+    BrokenPluginWarning,
     ProviderConfigError,
     ProviderConflictError,
     ProviderLoadError,
@@ -33,6 +35,8 @@ from ._registry import AUTOLOAD_ENV, Registry
 __all__ = [
     "AUTOLOAD_ENV",
     "BrokenPlugin",
+    "BrokenPluginWarning",
+    "InstalledDistribution",
     "ProviderClass",
     "ProviderConfigError",
     "ProviderConflictError",
@@ -47,6 +51,7 @@ __all__ = [
     "get_provider",
     "hookimpl",
     "hookspec",
+    "installed_distributions",
     "list_broken_plugins",
     "list_providers",
     "open_provider",

@@ -3,17 +3,24 @@
 ::
 
     RegistryError
-    ├── ProviderNotFoundError (LookupError)    .kind, .name
+    ├── ProviderNotFoundError (LookupError)    .kind, .name, .broken
     ├── ProviderConflictError                  .kind, .name, .distributions
     ├── ProviderLoadError (ImportError)        .kind, .name
     └── ProviderConfigError (ValueError)       .kind, .name, .fields
+
+    BrokenPluginWarning (RuntimeWarning)       .plugin  (a warning, not an error)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._info import BrokenPlugin
 
 __all__ = [
+    "BrokenPluginWarning",
     "ProviderConfigError",
     "ProviderConflictError",
     "ProviderLoadError",
@@ -21,11 +28,34 @@ __all__ = [
     "RegistryError",
 ]
 
-# Providers we publish, and the extra that installs each.
-KNOWN_EXTRAS: dict[tuple[str, str], str] = {
-    ("dao", "mongodb"): "mongodb",
-    ("objstorage", "s3"): "s3",
+# Providers we publish: (kind, name) -> (the core's extra that installs it, its distribution).
+# First-party entry points are named after their provider.
+KNOWN_PROVIDERS: dict[tuple[str, str], tuple[str, str]] = {
+    ("dao", "mongodb"): ("mongodb", "hexkit-mongodb"),
+    ("dao", "postgres"): ("postgres", "hexkit-postgres"),
+    ("objstorage", "s3"): ("s3", "hexkit-s3"),
 }
+
+
+def install_hint(extra: str) -> str:
+    """Return the command that installs the core with ``extra`` from our own index only.
+
+    Never a bare ``pip install "hexkit[...]"``: that resolves PyPI's unrelated ``hexkit``.
+    """
+    return f'pip install --index-url <your hexkit index>/simple "hexkit[{extra}]"'
+
+
+def describe_broken(plugin: BrokenPlugin) -> str:
+    """Say which plugin failed and why, for messages and warnings."""
+    origin = plugin.distribution or "code registered at runtime"
+    if plugin.distribution and plugin.version:
+        origin += f" {plugin.version}"
+    return f"plugin {plugin.entry_point!r} of {origin}: {plugin.reason}"
+
+
+def _likely_providers(kind: str, name: str, plugin: BrokenPlugin) -> bool:
+    known = KNOWN_PROVIDERS.get((kind, name))
+    return plugin.entry_point == name or (known is not None and plugin.distribution == known[1])
 
 
 class RegistryError(Exception):
@@ -35,17 +65,44 @@ class RegistryError(Exception):
 class ProviderNotFoundError(RegistryError, LookupError):
     """No installed plugin provides this kind and name."""
 
-    def __init__(self, *, kind: str, name: str, installed: Iterable[str]) -> None:
+    def __init__(
+        self,
+        *,
+        kind: str,
+        name: str,
+        installed: Iterable[str],
+        broken: Iterable[BrokenPlugin] = (),
+    ) -> None:
         self.kind = kind
         self.name = name
+        failed = list(broken)
+        #: The broken plugins that most likely hold this provider (entry point named after
+        #: it, or the distribution we publish it in); empty when it is simply not installed.
+        self.broken = tuple(item for item in failed if _likely_providers(kind, name, item))
         names = sorted(installed)
         listing = ", ".join(repr(item) for item in names) if names else "none"
+        if self.broken:
+            reasons = "; ".join(describe_broken(item) for item in self.broken)
+            message = (
+                f"The {kind} provider {name!r} is installed but its plugin is broken ({reasons})."
+                f" Working {kind} providers: {listing}. Fix the error above (often a missing"
+                " or incompatible dependency: reinstall the distribution);"
+                " `hexkit providers` shows the status of every plugin."
+            )
+            super().__init__(message)
+            return
         message = f"No {kind} provider named {name!r} is installed (installed: {listing})."
-        extra = KNOWN_EXTRAS.get((kind, name))
-        if extra is not None:
-            message += f' Install it with: pip install "hexkit[{extra}]"'
+        known = KNOWN_PROVIDERS.get((kind, name))
+        if known is not None:
+            message += (
+                f" Install it from our package index, never from PyPI (whose 'hexkit' is"
+                f" another project): {install_hint(known[0])}"
+            )
         else:
             message += " Install the plugin distribution that provides it."
+        if failed:
+            reasons = "; ".join(describe_broken(item) for item in failed)
+            message += f" These plugins failed to load and may provide it: {reasons}."
         super().__init__(message)
 
 
@@ -84,3 +141,18 @@ class ProviderConfigError(RegistryError, ValueError):
         self.fields = tuple(field for field, _ in items)
         details = "; ".join(f"{field}: {message}" for field, message in items)
         super().__init__(f"Invalid configuration for the {kind} provider {name!r}: {details}.")
+
+
+class BrokenPluginWarning(RuntimeWarning):
+    """An installed plugin failed to load; its providers are unavailable.
+
+    Emitted once per registry (and logged on the ``hexkit.registry`` logger); filter it
+    with ``warnings.filterwarnings("ignore", category=BrokenPluginWarning)``.
+    """
+
+    def __init__(self, plugin: BrokenPlugin) -> None:
+        self.plugin = plugin
+        super().__init__(
+            f"hexkit {describe_broken(plugin)}. Its providers are unavailable; reinstall the"
+            " distribution or check its dependencies (`hexkit providers` lists every plugin)."
+        )

@@ -37,6 +37,8 @@ class ProviderInfo:
     distribution: str | None
     version: str | None
     target: str
+    #: The entry point that registered it (``None`` for the core's and in-code plugins).
+    plugin: str | None = None
 
     def load(self) -> type[ProviderClass]:
         """Import and return the provider class; ``ProviderLoadError`` if that fails."""
@@ -60,9 +62,14 @@ class ProviderInfo:
 
 @dataclass(frozen=True)
 class BrokenPlugin:
-    """A plugin that could not be imported or whose hook failed."""
+    """A plugin that could not be imported or whose hook failed.
+
+    ``entry_point`` is the entry point's name (a plugin registered in code: its pluggy
+    name) and ``value`` what it points to (``module`` or ``module:attribute``).
+    """
 
     entry_point: str
     distribution: str | None
     version: str | None
     reason: str
+    value: str | None = None

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import os
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import cast
 
 import pluggy
 
-from ._errors import ProviderConflictError, ProviderNotFoundError
+from ._errors import BrokenPluginWarning, ProviderConflictError, ProviderNotFoundError
 from ._hooks import KINDS, PROJECT_NAME, HexkitHookSpecs, ProviderKind, ProviderSpec
 from ._info import BrokenPlugin, ProviderInfo
 
@@ -18,6 +21,17 @@ __all__ = ["AUTOLOAD_ENV", "Registry"]
 
 AUTOLOAD_ENV = "HEXKIT_DISABLE_PLUGIN_AUTOLOAD"
 _BUILTIN_PLUGIN = "hexkit.providers.memory._plugin"
+_logger = logging.getLogger("hexkit.registry")
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where a registered plugin came from."""
+
+    distribution: str | None
+    version: str | None
+    entry_point: str | None = None
+    value: str | None = None
 
 
 def _core_version() -> str | None:
@@ -32,10 +46,12 @@ class Registry:
 
     Entry points of group ``hexkit`` load on first use unless ``autoload`` is false
     (by default: unless ``HEXKIT_DISABLE_PLUGIN_AUTOLOAD=1``). The core's memory
-    providers are always registered.
+    providers are always registered. Each broken plugin is reported once per registry
+    as a ``BrokenPluginWarning`` and a log record on ``hexkit.registry``, unless
+    ``warn_broken`` is false (the CLI, which lists them itself).
     """
 
-    def __init__(self, *, autoload: bool | None = None) -> None:
+    def __init__(self, *, autoload: bool | None = None, warn_broken: bool = True) -> None:
         self._manager = pluggy.PluginManager(PROJECT_NAME)
         self._manager.add_hookspecs(HexkitHookSpecs)
         self._autoload = (
@@ -44,7 +60,9 @@ class Registry:
             else autoload
         )
         self._loaded = False
-        self._origins: dict[int, tuple[str | None, str | None]] = {}
+        self._warn_broken = warn_broken
+        self._warned: set[tuple[str, str | None, str | None]] = set()
+        self._origins: dict[int, _Origin] = {}
         self._broken: list[BrokenPlugin] = []
         self._hook_broken: list[BrokenPlugin] = []
         builtin = importlib.import_module(_BUILTIN_PLUGIN)
@@ -54,8 +72,11 @@ class Registry:
         self, plugin: object, *, distribution: str | None = None, version: str | None = None
     ) -> None:
         """Register an in-code plugin (a module or object with ``hexkit_providers``)."""
+        self._register(plugin, _Origin(distribution, version))
+
+    def _register(self, plugin: object, origin: _Origin) -> None:
         self._manager.register(plugin)
-        self._origins[id(plugin)] = (distribution, version)
+        self._origins[id(plugin)] = origin
 
     def _load_entry_points(self) -> None:
         if self._loaded:
@@ -71,12 +92,10 @@ class Registry:
                 plugin = entry_point.load()
                 if self._manager.is_registered(plugin):
                     continue
-                self.register_plugin(plugin, distribution=name, version=version)
+                self._register(plugin, _Origin(name, version, entry_point.name, entry_point.value))
             except Exception as error:  # noqa: BLE001 - one broken plugin must not hide the rest
                 self._broken.append(
-                    BrokenPlugin(
-                        f"{entry_point.name} = {entry_point.value}", name, version, repr(error)
-                    )
+                    BrokenPlugin(entry_point.name, name, version, repr(error), entry_point.value)
                 )
 
     def _collect(self) -> list[ProviderInfo]:
@@ -84,28 +103,50 @@ class Registry:
         infos: list[ProviderInfo] = []
         broken_now: list[BrokenPlugin] = []
         for impl in self._manager.hook.hexkit_providers.get_hookimpls():
-            distribution, version = self._origins.get(id(impl.plugin), (None, None))
+            origin = self._origins.get(id(impl.plugin), _Origin(None, None))
             try:
                 specs: list[ProviderSpec] = list(cast("Iterable[ProviderSpec]", impl.function()))
-                infos.extend(self._info(spec, distribution, version) for spec in specs)
+                infos.extend(self._info(spec, origin) for spec in specs)
             except Exception as error:  # noqa: BLE001 - report the plugin as broken instead
                 broken_now.append(
-                    BrokenPlugin(impl.plugin_name, distribution, version, repr(error))
+                    BrokenPlugin(
+                        origin.entry_point or impl.plugin_name,
+                        origin.distribution,
+                        origin.version,
+                        repr(error),
+                        origin.value,
+                    )
                 )
         self._hook_broken = broken_now
+        self._warn([*self._broken, *broken_now])
         return sorted(infos, key=lambda info: (info.kind, info.name, info.distribution or ""))
 
+    def _warn(self, broken: list[BrokenPlugin]) -> None:
+        """Report each broken plugin once: a log record and a ``BrokenPluginWarning``."""
+        if not self._warn_broken:
+            return
+        for plugin in broken:
+            key = (plugin.entry_point, plugin.distribution, plugin.value)
+            if key in self._warned:
+                continue
+            # Marked first: under ``-W error`` the warning raises, and must do so only once.
+            self._warned.add(key)
+            warning = BrokenPluginWarning(plugin)
+            _logger.warning("%s", warning)
+            warnings.warn(warning, stacklevel=4)
+
     @staticmethod
-    def _info(spec: ProviderSpec, distribution: str | None, version: str | None) -> ProviderInfo:
+    def _info(spec: ProviderSpec, origin: _Origin) -> ProviderInfo:
         if not isinstance(spec, ProviderSpec) or spec.kind not in KINDS or ":" not in spec.target:
             raise TypeError(f"invalid provider description {spec!r}")
         return ProviderInfo(
             kind=spec.kind,
             name=spec.name,
             description=spec.description,
-            distribution=distribution,
-            version=version,
+            distribution=origin.distribution,
+            version=origin.version,
             target=spec.target,
+            plugin=origin.entry_point,
         )
 
     def list_providers(self, kind: ProviderKind | None = None) -> list[ProviderInfo]:
@@ -130,7 +171,9 @@ class Registry:
             matches[info.name].append(info)
         found = matches.get(name)
         if not found:
-            raise ProviderNotFoundError(kind=kind, name=name, installed=matches)
+            raise ProviderNotFoundError(
+                kind=kind, name=name, installed=matches, broken=self.list_broken_plugins()
+            )
         if len(found) > 1:
             raise ProviderConflictError(
                 kind=kind,

