@@ -1,7 +1,8 @@
 """The one task runner of the hexkit monorepo.
 
-Our distributions are always installed from local paths (editable) or from the wheel
-files in ``dist/``, never resolved by name: PyPI hosts an unrelated ``hexkit``.
+Our distributions are installed from local paths (editable), from the wheel files in
+``dist/``, or by name from our own index built by ``nox -s index`` and nothing else:
+PyPI hosts an unrelated ``hexkit``, so no session ever resolves ``hexkit*`` there.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def make_client(config: MongoDbConfig) -> Any:
             from motor.motor_asyncio import AsyncIOMotorClient  # noqa: PLC0415 - optional
         except ImportError:
             raise ImportError(
-                "mongo_driver='motor' needs Motor; run `pip install \"hexkit-mongodb[motor]\"`"
+                "mongo_driver='motor' needs Motor; run `pip install --index-url"
+                ' <your hexkit index>/simple/ "hexkit-mongodb[motor]"`'
                 " or switch to the default mongo_driver='pymongo'."
             ) from None
         return AsyncIOMotorClient(dsn, **_client_options(config))

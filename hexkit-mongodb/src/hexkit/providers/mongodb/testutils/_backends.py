@@ -205,7 +205,7 @@ def mongo_container(image: str | None = None, timeout: float = 120.0) -> Iterato
     except ImportError:
         raise ImportError(
             "The testcontainers backend needs testcontainers; run"
-            ' `pip install "hexkit-mongodb[testing]"`.'
+            ' `pip install --index-url <your hexkit index>/simple/ "hexkit-mongodb[testing]"`.'
         ) from None
     from pymongo import MongoClient  # noqa: PLC0415 - only for this blocking setup
 

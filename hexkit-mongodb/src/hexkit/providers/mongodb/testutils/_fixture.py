@@ -72,6 +72,6 @@ def loop_runner(request: pytest.FixtureRequest) -> asyncio.Runner:
     except pytest.FixtureLookupError:
         raise RuntimeError(
             "The mongodb fixture needs pytest-asyncio>=1.0 (its loop runners);"
-            ' run `pip install "hexkit-mongodb[testing]"`.'
+            ' run `pip install --index-url <your hexkit index>/simple/ "hexkit-mongodb[testing]"`.'
         ) from None
     return runner
