@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +142,7 @@ def running_services(found: Backends) -> Iterator[dict[str, str]]:
         "OBJSTORAGE_PROVIDER": "s3",
         "DAO_CONFIG": json.dumps(found.dao_config),
         "OBJSTORAGE_CONFIG": json.dumps(found.objstorage_config),
+        "UPLOAD_CONTROLLER_URL": urls["upload_controller"],
         "FILE_REGISTRY_URL": urls["file_registry"],
         "DOWNLOAD_CONTROLLER_URL": urls["download_controller"],
         "DEFAULT_PART_SIZE": str(PART_SIZE),
@@ -160,51 +161,81 @@ def running_services(found: Backends) -> Iterator[dict[str, str]]:
         yield urls
 
 
+def step(label: str, response: httpx.Response, detail: str = "") -> httpx.Response:
+    """Print one step with its HTTP status; stop the demo on an unexpected failure."""
+    print(f"{label:<34} HTTP {response.status_code}  {detail}".rstrip())
+    if response.is_error:
+        raise SystemExit(f"{label} failed: {response.text}")
+    return response
+
+
+async def poll(
+    http: httpx.AsyncClient, url: str, done: Callable[[httpx.Response], bool], what: str
+) -> httpx.Response:
+    """GET ``url`` until ``done`` says so, honouring Retry-After; give up after 60 s."""
+    deadline = time.monotonic() + 60
+    while not done(response := await http.get(url)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within 60 s: {response.text}")
+        await asyncio.sleep(min(float(response.headers.get("Retry-After", 0.2)), 2))
+    return response
+
+
 async def client_flow(urls: dict[str, str]) -> None:
-    """Do what a client does: upload in parts, wait for registration, download, verify."""
+    """Do what a client does: announce, upload in parts, wait for registration, download."""
     data = os.urandom(FILE_SIZE)
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
     file_id = f"demo-{int(time.time())}"
+    uploads, downloads = urls["upload_controller"], urls["download_controller"]
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=120) as http:
-        uploads = urls["upload_controller"]
-        created = await http.post(
-            f"{uploads}/uploads",
-            json={"file_id": file_id, "size": FILE_SIZE, "part_size": PART_SIZE},
-        )
-        created.raise_for_status()
-        part_count = created.json()["part_count"]
+        body = {"file_id": file_id, "size": FILE_SIZE}
+        step("announce the file", await http.post(f"{uploads}/files", json=body), file_id)
+        attempt = step(
+            "open an upload attempt",
+            await http.post(f"{uploads}/files/{file_id}/attempts", json={"part_size": PART_SIZE}),
+        ).json()
+        attempt_id, part_count = attempt["attempt_id"], attempt["part_count"]
         for number in range(1, part_count + 1):
-            url = (await http.post(f"{uploads}/uploads/{file_id}/parts/{number}")).json()["url"]
+            url = (await http.post(f"{uploads}/attempts/{attempt_id}/parts/{number}")).json()
             part = data[(number - 1) * PART_SIZE : number * PART_SIZE]
-            (await http.put(url, content=part)).raise_for_status()
-        completed = await http.post(
-            f"{uploads}/uploads/{file_id}/complete", json={"part_count": part_count, "md5": md5}
+            put = await http.put(url["url"], content=part)
+            step(f"upload part {number}/{part_count}", put, f"{len(part)} bytes to the inbox")
+        completion = {"part_count": part_count, "md5": md5}
+        completed = await http.post(f"{uploads}/attempts/{attempt_id}/complete", json=completion)
+        step("complete the upload", completed, f"attempt {completed.json()['status']}")
+        accepted = await poll(
+            http,
+            f"{uploads}/attempts/{attempt_id}",
+            lambda r: r.json()["status"] != "uploaded",
+            "registration",
         )
-        completed.raise_for_status()
-        deadline = time.monotonic() + 60
-        while (await http.get(f"{uploads}/uploads/{file_id}")).json()["status"] != "registered":
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{file_id} was not registered within 60 s")
-            await asyncio.sleep(0.2)
-        drs = (await http.get(f"{urls['download_controller']}/objects/{file_id}")).json()
-        download = await http.get(drs["access_methods"][0]["access_url"]["url"])
-        download.raise_for_status()
+        step("registration", accepted, f"attempt {accepted.json()['status']}")
+        if accepted.json()["status"] != "accepted":
+            raise SystemExit(f"the registry refused the file: {accepted.json()['reason']}")
+        first = await poll(
+            http, f"{downloads}/objects/{file_id}", lambda r: r.status_code != 404, "publication"
+        )
+        retry_after = first.headers.get("Retry-After")
+        step("download request", first, f"Retry-After: {retry_after}" if retry_after else "")
+        drs = await poll(
+            http, f"{downloads}/objects/{file_id}", lambda r: r.status_code != 202, "staging"
+        )
+        step("staged, download request again", drs, "DRS object with the outbox URL")
+        drs_object = drs.json()
+        download = await http.get(drs_object["access_methods"][0]["access_url"]["url"])
+        step("download from the outbox bucket", download, f"{len(download.content)} bytes")
     verified = hashlib.md5(download.content, usedforsecurity=False).hexdigest()
-    if verified != md5 or drs["checksums"][0]["checksum"] != md5:
+    if verified != md5 or drs_object["checksums"][0]["checksum"] != md5:
         raise SystemExit(f"checksum mismatch: uploaded {md5}, downloaded {verified}")
-    print(f"file id:        {file_id}")
-    print(f"uploaded:       {FILE_SIZE} bytes in {part_count} parts of {PART_SIZE} bytes")
-    print(f"registered:     {drs['self_uri']} ({drs['size']} bytes)")
-    print(f"downloaded:     {len(download.content)} bytes via the presigned DRS access URL")
-    print(f"round trip:     {time.monotonic() - started:.1f} s")
-    print(f"verified md5:   {verified}")
+    print(f"{'checksum verified':<34} md5 {verified}")
+    print(f"{'round trip':<34} {time.monotonic() - started:.1f} s for {FILE_SIZE} bytes")
 
 
 def main() -> None:
     """Start backends and services, run the client, stop everything."""
     with backends() as found, running_services(found) as urls:
-        print(f"database:       {found.dao_provider}")
+        print(f"{'database':<34} {found.dao_provider}, S3 for the buckets")
         asyncio.run(client_flow(urls))
 
 

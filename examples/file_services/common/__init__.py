@@ -1,5 +1,6 @@
-"""Wiring helpers the three services share; no core code lives here."""
+"""What the three services share.
 
-from .providers import ProviderSettings, ensure_bucket, open_providers
-
-__all__ = ["ProviderSettings", "ensure_bucket", "open_providers"]
+``outbox`` is core-level (it imports only ``hexkit.protocols``, pydantic and the standard
+library); ``relay``, ``http`` and ``providers`` are adapters and wiring. This package
+re-exports nothing, so importing ``outbox`` from a core loads none of the others.
+"""

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
-from hexkit.protocols.dao import DaoFactoryProtocol
+from hexkit.protocols.dao import Dao, DaoFactoryProtocol
 from hexkit.protocols.objstorage import BucketAlreadyExistsError, ObjectStorageProtocol
 from hexkit.registry import open_provider
 
-__all__ = ["ProviderSettings", "ensure_bucket", "open_providers"]
+from .outbox import OwedMessage, UnitOfWork, supports_transactions
+
+__all__ = [
+    "ProviderSettings",
+    "background",
+    "ensure_bucket",
+    "open_outbox",
+    "open_providers",
+]
 
 
 class ProviderSettings(BaseSettings):
@@ -27,6 +36,8 @@ class ProviderSettings(BaseSettings):
     objstorage_provider: str = "memory"
     dao_config: dict[str, Any] = Field(default_factory=dict)
     objstorage_config: dict[str, Any] = Field(default_factory=dict)
+    relay_enabled: bool = True  # off only to show what the outbox keeps while a service is down
+    relay_interval_seconds: float = Field(default=0.5, gt=0)
 
 
 @asynccontextmanager
@@ -54,3 +65,32 @@ async def ensure_bucket(storage: ObjectStorageProtocol, bucket_id: str) -> None:
         return
     with suppress(BucketAlreadyExistsError):
         await storage.create_bucket(bucket_id)
+
+
+async def open_outbox(
+    factory: DaoFactoryProtocol, service: str
+) -> tuple[Dao[OwedMessage], UnitOfWork]:
+    """Return the service's outbox DAO and a unit of work over it.
+
+    The unit of work is transactional where the provider has transactions. The collection
+    is named after the service, so services sharing a database keep their outboxes apart.
+    """
+    outbox = await factory.get_dao(
+        name=f"{service}_outbox", dto_model=OwedMessage, id_field="message_id"
+    )
+    transactional = await supports_transactions(factory)
+    return outbox, UnitOfWork(factory, outbox, transactional=transactional)
+
+
+@asynccontextmanager
+async def background(*jobs: Coroutine[None, None, None]) -> AsyncIterator[None]:
+    """Run ``jobs`` as tasks while the block runs; cancel them on exit."""
+    tasks = [asyncio.create_task(job) for job in jobs]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task

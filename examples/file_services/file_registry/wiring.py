@@ -1,4 +1,4 @@
-"""Wiring of the file registry: providers by name, HTTP to the download controller, the REST app.
+"""Wiring of the file registry: providers by name, the relay to the other services, REST.
 
 Run it with ``uvicorn file_services.file_registry.wiring:create_service_app --factory``.
 """
@@ -6,7 +6,7 @@ Run it with ``uvicorn file_services.file_registry.wiring:create_service_app --fa
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
@@ -14,12 +14,18 @@ from fastapi import FastAPI
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
-from ..common import ProviderSettings, ensure_bucket, open_providers
-from .adapters.download_client import HttpFilePublisher
+from ..common.outbox import UnitOfWork
+from ..common.providers import (
+    ProviderSettings,
+    background,
+    ensure_bucket,
+    open_outbox,
+    open_providers,
+)
+from ..common.relay import Relay
 from .adapters.rest import create_app
 from .core.models import FileMetadata
-from .core.ports import FilePublisherPort
-from .core.service import FileRegistry, RegistryConfig
+from .core.service import DOWNLOADS, UPLOADS, FileRegistry, RegistryConfig
 
 __all__ = ["FileRegistrySettings", "build_file_registry", "create_service_app"]
 
@@ -28,6 +34,7 @@ class FileRegistrySettings(ProviderSettings):
     """Settings of the file registry (env names are the field names, upper case)."""
 
     permanent_bucket: str = "permanent"
+    upload_controller_url: str = "http://127.0.0.1:8001"
     download_controller_url: str = "http://127.0.0.1:8003"
 
 
@@ -35,28 +42,35 @@ async def build_file_registry(
     settings: FileRegistrySettings,
     dao_factory: DaoFactoryProtocol,
     storage: ObjectStorageProtocol,
-    publisher: FilePublisherPort,
+    uow: UnitOfWork,
 ) -> FileRegistry:
-    """Build the core from constructed providers and the publisher port."""
+    """Build the core from constructed providers and the unit of work over its outbox."""
     files = await dao_factory.get_dao(name="files", dto_model=FileMetadata, id_field="file_id")
     await ensure_bucket(storage, settings.permanent_bucket)
     config = RegistryConfig(permanent_bucket=settings.permanent_bucket)
-    return FileRegistry(config=config, files=files, storage=storage, publisher=publisher)
+    return FileRegistry(config=config, files=files, storage=storage, uow=uow)
 
 
 def create_service_app(settings: FileRegistrySettings | None = None) -> FastAPI:
-    """Build the app whose lifespan opens the providers named in the settings."""
+    """Build the app whose lifespan opens the providers and starts the relay."""
     settings = settings or FileRegistrySettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with (
-            open_providers(settings) as (dao_factory, storage),
-            httpx.AsyncClient(base_url=settings.download_controller_url, timeout=30) as client,
-        ):
-            app.state.file_registry = await build_file_registry(
-                settings, dao_factory, storage, HttpFilePublisher(client)
-            )
-            yield
+        async with AsyncExitStack() as stack:
+            dao_factory, storage = await stack.enter_async_context(open_providers(settings))
+            recipients = {
+                name: await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=60))
+                for name, url in (
+                    (UPLOADS, settings.upload_controller_url),
+                    (DOWNLOADS, settings.download_controller_url),
+                )
+            }
+            outbox, uow = await open_outbox(dao_factory, "file_registry")
+            app.state.file_registry = await build_file_registry(settings, dao_factory, storage, uow)
+            relay = Relay(outbox, recipients, interval_seconds=settings.relay_interval_seconds)
+            uow.on_commit = relay.wake
+            async with background(*([relay.run()] if settings.relay_enabled else [])):
+                yield
 
     return create_app(lifespan=lifespan)

@@ -1,4 +1,4 @@
-"""Wiring of the upload controller: providers by name, HTTP to the registry, the REST app.
+"""Wiring of the upload controller: providers by name, the relay to the registry, REST.
 
 Run it with ``uvicorn file_services.upload_controller.wiring:create_service_app --factory``.
 """
@@ -11,15 +11,21 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from hexkit.protocols.dao import DaoFactoryProtocol
+from hexkit.protocols.dao import DaoFactoryProtocol, Index
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
-from ..common import ProviderSettings, ensure_bucket, open_providers
-from .adapters.registry_client import HttpRegistrationClient
+from ..common.outbox import UnitOfWork
+from ..common.providers import (
+    ProviderSettings,
+    background,
+    ensure_bucket,
+    open_outbox,
+    open_providers,
+)
+from ..common.relay import Relay
 from .adapters.rest import create_app
-from .core.models import FileUpload
-from .core.ports import RegistrationPort
-from .core.service import MIB, UploadConfig, UploadService
+from .core.models import FileUpload, UploadAttempt
+from .core.service import MIB, REGISTRY, UploadConfig, UploadService
 
 __all__ = ["UploadControllerSettings", "build_upload_service", "create_service_app"]
 
@@ -37,32 +43,45 @@ async def build_upload_service(
     settings: UploadControllerSettings,
     dao_factory: DaoFactoryProtocol,
     storage: ObjectStorageProtocol,
-    registry: RegistrationPort,
+    uow: UnitOfWork,
 ) -> UploadService:
-    """Build the core from constructed providers and the registry port."""
-    uploads = await dao_factory.get_dao(name="uploads", dto_model=FileUpload, id_field="file_id")
+    """Build the core from constructed providers and the unit of work over its outbox."""
+    files = await dao_factory.get_dao(name="upload_files", dto_model=FileUpload, id_field="file_id")
+    attempts = await dao_factory.get_dao(
+        name="upload_attempts",
+        dto_model=UploadAttempt,
+        id_field="attempt_id",
+        # At most one attempt holds a file: see UploadAttempt.slot.
+        indexes=[Index("slot", unique=True), Index("file_id")],
+    )
     await ensure_bucket(storage, settings.inbox_bucket)
     config = UploadConfig(
         inbox_bucket=settings.inbox_bucket,
         default_part_size=settings.default_part_size,
         min_part_size=settings.min_part_size,
     )
-    return UploadService(config=config, uploads=uploads, storage=storage, registry=registry)
+    return UploadService(config=config, files=files, attempts=attempts, storage=storage, uow=uow)
 
 
 def create_service_app(settings: UploadControllerSettings | None = None) -> FastAPI:
-    """Build the app whose lifespan opens the providers named in the settings."""
+    """Build the app whose lifespan opens the providers and starts the relay."""
     settings = settings or UploadControllerSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
             open_providers(settings) as (dao_factory, storage),
-            httpx.AsyncClient(base_url=settings.file_registry_url, timeout=300) as client,
+            httpx.AsyncClient(base_url=settings.file_registry_url, timeout=300) as registry,
         ):
+            outbox, uow = await open_outbox(dao_factory, "upload_controller")
             app.state.upload_service = await build_upload_service(
-                settings, dao_factory, storage, HttpRegistrationClient(client)
+                settings, dao_factory, storage, uow
             )
-            yield
+            relay = Relay(
+                outbox, {REGISTRY: registry}, interval_seconds=settings.relay_interval_seconds
+            )
+            uow.on_commit = relay.wake
+            async with background(*([relay.run()] if settings.relay_enabled else [])):
+                yield
 
     return create_app(lifespan=lifespan)

@@ -1,4 +1,4 @@
-"""The download controller's REST API: GA4GH DRS-style objects and the internal publish hook."""
+"""The download controller's REST API: GA4GH DRS-style objects, and messages from the registry."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from ...common.http import Lifespan, map_errors
-from ..core.models import DownloadableFile
+from ...common.http import Lifespan, map_errors, message_router
+from ..core.models import StagingPending
 from ..core.service import DownloadService, UnknownObjectError
 
 __all__ = ["create_app"]
@@ -55,12 +56,26 @@ Service = Annotated[DownloadService, Depends(_service)]
 router = APIRouter()
 
 
-@router.get("/objects/{object_id}", tags=["drs"])
-async def get_object(object_id: str, request: Request, service: Service) -> DrsObject:
-    """Return the object record with a fresh presigned download URL."""
+@router.get(
+    "/objects/{object_id}",
+    tags=["drs"],
+    responses={202: {"description": "Being staged; ask again after Retry-After seconds."}},
+)
+async def get_object(object_id: str, request: Request, service: Service) -> Response:
+    """Return the object with a download URL of its outbox copy, or 202 while it is staged."""
     access = await service.access(object_id)
+    if isinstance(access, StagingPending):
+        return JSONResponse(
+            status_code=status.HTTP_202_ACCEPTED,
+            headers={"Retry-After": str(access.retry_after)},
+            content={
+                "detail": f"Object {object_id!r} is being staged for download;"
+                f" ask again in {access.retry_after} s.",
+                "retry_after": access.retry_after,
+            },
+        )
     scheme = "https" if access.url.startswith("https") else access.url.split(":", 1)[0]
-    return DrsObject(
+    drs = DrsObject(
         id=access.file.file_id,
         self_uri=f"drs://{request.url.netloc}/{access.file.file_id}",
         size=access.file.size,
@@ -68,15 +83,7 @@ async def get_object(object_id: str, request: Request, service: Service) -> DrsO
         checksums=[Checksum(type="md5", checksum=access.file.md5)],
         access_methods=[AccessMethod(type=scheme, access_url=AccessUrl(url=access.url))],
     )
-
-
-@router.put("/files/{file_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["internal"])
-async def publish_file(file_id: str, body: DownloadableFile, service: Service) -> Response:
-    """Make a registered file downloadable (called by the file registry; idempotent)."""
-    if body.file_id != file_id:
-        return Response(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-    await service.publish(body)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return JSONResponse(content=drs.model_dump(mode="json"))
 
 
 def create_app(
@@ -87,5 +94,6 @@ def create_app(
     if service is not None:
         app.state.download_service = service
     app.include_router(router)
+    app.include_router(message_router(lambda request: _service(request).consume))
     map_errors(app, {UnknownObjectError: status.HTTP_404_NOT_FOUND})
     return app

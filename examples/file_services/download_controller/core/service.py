@@ -1,19 +1,33 @@
-"""Keeps published files and hands out download URLs for them."""
+"""Serves registered files from the outbox bucket, staging them there on demand.
+
+Files live in the registry's permanent bucket; downloads are served only from copies in
+the outbox bucket. A request for a file without a copy owes the registry a ``stage_file``
+message (in the same transaction as the record saying so) and answers "come back later";
+the registry's ``file_staged`` message makes the copy servable. :meth:`cleanup` removes
+copies older than a configured age, safely on several instances at once.
+"""
 
 from __future__ import annotations
 
+import uuid
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from hexkit.protocols.dao import Dao, ResourceNotFoundError
-from hexkit.protocols.objstorage import ObjectStorageProtocol
+from hexkit.protocols.dao import Dao, ResourceAlreadyExistsError, ResourceNotFoundError
+from hexkit.protocols.objstorage import ObjectNotFoundError, ObjectStorageProtocol
 
-from .models import DownloadableFile, DrsAccess
+from ...common.outbox import UnitOfWork, UnknownTopicError
+from .models import CleanupClaim, DownloadableFile, DrsAccess, StageState, StagingPending
 
 __all__ = ["DownloadConfig", "DownloadService", "UnknownObjectError"]
 
+REGISTRY = "file_registry"
+
 
 class UnknownObjectError(LookupError):
-    """No published file has this ID."""
+    """No registered file has this ID."""
 
     def __init__(self, object_id: str) -> None:
         self.object_id = object_id
@@ -22,36 +36,172 @@ class UnknownObjectError(LookupError):
 
 @dataclass(frozen=True)
 class DownloadConfig:
-    """How long download URLs live."""
+    """The outbox bucket, URL lifetime, and how long copies and staging requests live."""
 
+    outbox_bucket: str
     url_expiry_seconds: int = 3600
+    retry_after_seconds: int = 1
+    stage_timeout: timedelta = timedelta(minutes=10)  # ask the registry again after this
+    outbox_max_age: timedelta = timedelta(days=1)  # cleanup removes older copies
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class DownloadService:
-    """Records published files and serves them with presigned download URLs."""
+    """Answers DRS requests from the outbox, and keeps the outbox tidy."""
 
     def __init__(
         self,
         *,
         config: DownloadConfig,
         files: Dao[DownloadableFile],
+        claims: Dao[CleanupClaim],
         storage: ObjectStorageProtocol,
+        uow: UnitOfWork,
     ) -> None:
         self._config = config
         self._files = files
+        self._claims = claims
         self._storage = storage
+        self._uow = uow
 
-    async def publish(self, file: DownloadableFile) -> None:
-        """Make a file downloadable (idempotent)."""
-        await self._files.upsert(file)
+    # --- DRS -----------------------------------------------------------------------
 
-    async def access(self, object_id: str) -> DrsAccess:
-        """Return the file and a fresh download URL."""
+    async def access(self, object_id: str) -> DrsAccess | StagingPending:
+        """Return a download URL of the outbox copy, or ask the registry to stage one."""
         try:
             file = await self._files.get_by_id(object_id)
         except ResourceNotFoundError:
             raise UnknownObjectError(object_id) from None
-        url = await self._storage.get_object_download_url(
-            file.bucket_id, file.object_id, expires_after=self._config.url_expiry_seconds
+        if file.stage_state is StageState.STAGED and file.stage_id is not None:
+            try:
+                url = await self._storage.get_object_download_url(
+                    self._config.outbox_bucket,
+                    self._copy_id(file.file_id, file.stage_id),
+                    expires_after=self._config.url_expiry_seconds,
+                )
+            except ObjectNotFoundError:
+                pass  # the copy vanished (an operator, a lost bucket): stage it again
+            else:
+                return DrsAccess(file=file, url=url, expires_after=self._config.url_expiry_seconds)
+        elif (
+            file.stage_state is StageState.REQUESTED
+            and file.stage_since is not None
+            and _now() - file.stage_since < self._config.stage_timeout
+        ):
+            return self._pending(file.file_id)
+        stage_id = uuid.uuid4().hex
+        requested = file.model_copy(
+            update={
+                "stage_id": stage_id,
+                "stage_state": StageState.REQUESTED,
+                "stage_since": _now(),
+            }
         )
-        return DrsAccess(file=file, url=url, expires_after=self._config.url_expiry_seconds)
+        async with self._uow():
+            await self._files.update(requested)
+            await self._uow.owe(
+                REGISTRY,
+                "stage_file",
+                file_id=file.file_id,
+                stage_id=stage_id,
+                bucket_id=self._config.outbox_bucket,
+                object_id=self._copy_id(file.file_id, stage_id),
+            )
+        return self._pending(file.file_id)
+
+    def _pending(self, file_id: str) -> StagingPending:
+        return StagingPending(file_id=file_id, retry_after=self._config.retry_after_seconds)
+
+    @staticmethod
+    def _copy_id(file_id: str, stage_id: str) -> str:
+        return f"{file_id}/{stage_id}"
+
+    # --- messages from the registry (idempotent) ---------------------------------------
+
+    async def consume(self, topic: str, payload: dict[str, Any]) -> None:
+        """Apply one message from the file registry; a repeated message changes nothing."""
+        if topic == "file_registered":
+            await self._registered(DownloadableFile.model_validate(payload))
+        elif topic == "file_staged":
+            await self._staged(payload["file_id"], payload["stage_id"])
+        elif topic == "file_deleted":
+            await self._deleted(payload["file_id"])
+        else:
+            raise UnknownTopicError("download controller", topic)
+
+    async def _registered(self, file: DownloadableFile) -> None:
+        with suppress(ResourceAlreadyExistsError):  # a repeated message keeps the staging
+            await self._files.insert(file)
+
+    async def _staged(self, file_id: str, stage_id: str) -> None:
+        try:
+            file = await self._files.get_by_id(file_id)
+        except ResourceNotFoundError:
+            file = None
+        if file is not None and file.stage_id == stage_id:
+            if file.stage_state is StageState.REQUESTED:
+                staged = {"stage_state": StageState.STAGED, "stage_since": _now()}
+                await self._files.update(file.model_copy(update=staged))
+            return
+        await self._drop_copy(file_id, stage_id)  # a copy no record points to: not needed
+
+    async def _deleted(self, file_id: str) -> None:
+        try:
+            file = await self._files.get_by_id(file_id)
+        except ResourceNotFoundError:
+            return
+        if file.stage_id is not None:
+            await self._drop_copy(file_id, file.stage_id)  # first: a repeat still finds it
+        with suppress(ResourceNotFoundError):
+            await self._files.delete(file_id)
+
+    async def _drop_copy(self, file_id: str, stage_id: str) -> None:
+        with suppress(ObjectNotFoundError):
+            await self._storage.delete_object(
+                self._config.outbox_bucket, self._copy_id(file_id, stage_id)
+            )
+
+    # --- cleanup ---------------------------------------------------------------------
+
+    async def cleanup(self, *, now: datetime | None = None) -> list[str]:
+        """Remove outbox copies staged longer than ``outbox_max_age`` ago; return their files.
+
+        Safe on several instances at once: a copy is removed by the instance whose
+        ``CleanupClaim`` insert succeeds (the DAO's ID uniqueness is the lock), and only if
+        the record still points to that copy. The record is cleared before the copy is
+        deleted, so no request is ever answered with a URL to a deleted copy.
+        """
+        now = now or _now()
+        cutoff = now - self._config.outbox_max_age
+        staged = await self._files.find_all(mapping={"stage_state": StageState.STAGED}).to_list()
+        removed = []
+        for file in staged:
+            if file.stage_id is None or file.stage_since is None or file.stage_since > cutoff:
+                continue
+            if await self._remove_copy(file.file_id, file.stage_id, now):
+                removed.append(file.file_id)
+        return removed
+
+    async def _remove_copy(self, file_id: str, stage_id: str, now: datetime) -> bool:
+        try:
+            await self._claims.insert(CleanupClaim(stage_id=stage_id, file_id=file_id, claimed=now))
+        except ResourceAlreadyExistsError:
+            return False  # another instance is removing this copy
+        try:
+            try:
+                current = await self._files.get_by_id(file_id)
+            except ResourceNotFoundError:
+                return False
+            if current.stage_id != stage_id or current.stage_state is not StageState.STAGED:
+                return False  # removed and staged anew since this run listed it
+            cleared = {"stage_id": None, "stage_state": None, "stage_since": None}
+            with suppress(ResourceNotFoundError):
+                await self._files.update(current.model_copy(update=cleared))
+            await self._drop_copy(file_id, stage_id)
+            return True
+        finally:
+            with suppress(ResourceNotFoundError):
+                await self._claims.delete(stage_id)

@@ -1,29 +1,17 @@
-"""The file registry's REST API (called by the upload controller)."""
+"""The file registry's REST API: file records, deletion, and messages from the other services."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
 
-from ...common.http import Lifespan, map_errors
-from ..core.errors import ChecksumMismatchError, FileConflictError, FileNotRegisteredError
+from ...common.http import Lifespan, map_errors, message_router
+from ..core.errors import FileNotRegisteredError
 from ..core.models import FileMetadata
-from ..core.ports import PublishFailedError
 from ..core.service import FileRegistry
 
 __all__ = ["create_app"]
-
-
-class Registration(BaseModel):
-    """A finished upload waiting in the inbox."""
-
-    file_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    bucket_id: str
-    object_id: str
-    size: int = Field(ge=0)
-    md5: str = Field(pattern=r"^[0-9a-f]{32}$")
 
 
 def _registry(request: Request) -> FileRegistry:
@@ -35,16 +23,17 @@ Registry = Annotated[FileRegistry, Depends(_registry)]
 router = APIRouter(prefix="/files", tags=["files"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def register_file(body: Registration, registry: Registry) -> FileMetadata:
-    """Move the inbox object into permanent storage and record it (safe to repeat)."""
-    return await registry.register(**body.model_dump())
-
-
 @router.get("/{file_id}")
 async def get_file(file_id: str, registry: Registry) -> FileMetadata:
     """Return a registered file's metadata."""
     return await registry.get(file_id)
+
+
+@router.delete("/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_file(file_id: str, registry: Registry) -> Response:
+    """Delete the file everywhere (safe to repeat; the download controller is told)."""
+    await registry.delete(file_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def create_app(
@@ -55,13 +44,6 @@ def create_app(
     if registry is not None:
         app.state.file_registry = registry
     app.include_router(router)
-    map_errors(
-        app,
-        {
-            FileNotRegisteredError: status.HTTP_404_NOT_FOUND,
-            FileConflictError: status.HTTP_409_CONFLICT,
-            ChecksumMismatchError: status.HTTP_422_UNPROCESSABLE_CONTENT,
-            PublishFailedError: status.HTTP_503_SERVICE_UNAVAILABLE,
-        },
-    )
+    app.include_router(message_router(lambda request: _registry(request).consume))
+    map_errors(app, {FileNotRegisteredError: status.HTTP_404_NOT_FOUND})
     return app

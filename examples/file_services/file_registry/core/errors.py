@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ChecksumMismatchError", "FileConflictError", "FileNotRegisteredError", "RegistryError"]
+__all__ = ["FileNotRegisteredError", "RegistryError"]
 
 
 class RegistryError(Exception):
@@ -17,19 +17,4 @@ class FileNotRegisteredError(RegistryError, LookupError):
     """No file with this ID is registered."""
 
     def __init__(self, file_id: str) -> None:
-        super().__init__(file_id, f"File {file_id!r} is not registered.")
-
-
-class ChecksumMismatchError(RegistryError, ValueError):
-    """The stored bytes differ from what the client announced; the inbox copy is kept."""
-
-    def __init__(self, file_id: str, what: str, expected: object, actual: object) -> None:
-        super().__init__(
-            file_id,
-            f"File {file_id!r}: {what} is {actual}, the client announced {expected}."
-            " The inbox object was kept; upload the file again or abort.",
-        )
-
-
-class FileConflictError(RegistryError):
-    """The file is registered already with other content."""
+        super().__init__(file_id, f"File {file_id!r} is not registered; check the ID.")

@@ -1,19 +1,33 @@
-"""Registration of finished uploads: copy, verify, record, publish, clean up."""
+"""The file registry: registers uploads, stages files for download, deletes them.
+
+Every step is idempotent and owes its hand-offs through the outbox in the same unit of work
+as its state change; a step that finds its work done owes them again (recipients are
+idempotent), so a step that fails anywhere is simply repeated by the sender's relay.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from hexkit.protocols.dao import Dao, ResourceAlreadyExistsError, ResourceNotFoundError
-from hexkit.protocols.objstorage import ObjectStorageProtocol
+from hexkit.protocols.objstorage import (
+    ObjectAlreadyExistsError,
+    ObjectNotFoundError,
+    ObjectStorageProtocol,
+)
 
-from .errors import ChecksumMismatchError, FileConflictError, FileNotRegisteredError
+from ...common.outbox import UnitOfWork, UnknownTopicError
+from .errors import FileNotRegisteredError
 from .models import FileMetadata
-from .ports import FilePublisherPort
 
-__all__ = ["FileRegistry", "RegistryConfig"]
+__all__ = ["DOWNLOADS", "UPLOADS", "FileRegistry", "RegistryConfig"]
+
+UPLOADS = "upload_controller"
+DOWNLOADS = "download_controller"
 
 
 @dataclass(frozen=True)
@@ -24,11 +38,7 @@ class RegistryConfig:
 
 
 class FileRegistry:
-    """Moves an upload from the inbox into permanent storage without ever losing it.
-
-    Every step is idempotent and the inbox object is deleted last, so a registration
-    that fails anywhere can simply be retried.
-    """
+    """Moves uploads from the inbox into permanent storage and copies them out for download."""
 
     def __init__(
         self,
@@ -36,12 +46,12 @@ class FileRegistry:
         config: RegistryConfig,
         files: Dao[FileMetadata],
         storage: ObjectStorageProtocol,
-        publisher: FilePublisherPort,
+        uow: UnitOfWork,
     ) -> None:
         self._config = config
         self._files = files
         self._storage = storage
-        self._publisher = publisher
+        self._uow = uow
 
     async def get(self, file_id: str) -> FileMetadata:
         """Return a registered file's metadata."""
@@ -50,55 +60,111 @@ class FileRegistry:
         except ResourceNotFoundError:
             raise FileNotRegisteredError(file_id) from None
 
+    async def consume(self, topic: str, payload: dict[str, Any]) -> None:
+        """Apply one message from another service; a repeated message changes nothing."""
+        if topic == "file_upload_completed":
+            await self.register(**payload)
+        elif topic == "stage_file":
+            await self.stage(**payload)
+        else:
+            raise UnknownTopicError("file registry", topic)
+
     async def register(
-        self, *, file_id: str, bucket_id: str, object_id: str, size: int, md5: str
-    ) -> FileMetadata:
-        """Take the inbox object ``bucket_id/object_id`` into permanent storage."""
+        self, *, file_id: str, attempt_id: str, bucket_id: str, object_id: str, size: int, md5: str
+    ) -> None:
+        """Take the inbox object into permanent storage if size and MD5 match; tell both sides."""
         try:
             metadata = await self._files.get_by_id(file_id)
         except ResourceNotFoundError:
-            metadata = await self._store(file_id, bucket_id, object_id, size, md5)
-        if (metadata.size, metadata.md5) != (size, md5):
-            raise FileConflictError(
-                file_id, f"File {file_id!r} is registered already with other content."
+            problem = await self._store(file_id, bucket_id, object_id, size, md5)
+            if problem is not None:
+                await self._reject(file_id, attempt_id, problem)
+                return
+            metadata = FileMetadata(
+                file_id=file_id,
+                bucket_id=self._config.permanent_bucket,
+                object_id=file_id,
+                size=size,
+                md5=md5,
+                created=datetime.now(UTC),
             )
-        await self._publisher.publish(metadata)
-        if await self._storage.does_object_exist(bucket_id, object_id):
-            await self._storage.delete_object(bucket_id, object_id)
-        return metadata
+            try:
+                async with self._uow():
+                    await self._files.insert(metadata)
+                    await self._announce(metadata, attempt_id)
+                return
+            except ResourceAlreadyExistsError:
+                metadata = await self._files.get_by_id(file_id)  # registered concurrently
+        if (metadata.size, metadata.md5) != (size, md5):
+            await self._reject(file_id, attempt_id, "it is registered already with other content")
+            return
+        async with self._uow():  # a repeat: owe the hand-offs again, recipients are idempotent
+            await self._announce(metadata, attempt_id)
+
+    async def _announce(self, metadata: FileMetadata, attempt_id: str) -> None:
+        await self._uow.owe(
+            UPLOADS, "file_accepted", file_id=metadata.file_id, attempt_id=attempt_id
+        )
+        await self._uow.owe(DOWNLOADS, "file_registered", **metadata.model_dump(mode="json"))
+
+    async def _reject(self, file_id: str, attempt_id: str, reason: str) -> None:
+        async with self._uow():
+            await self._uow.owe(
+                UPLOADS, "file_rejected", file_id=file_id, attempt_id=attempt_id, reason=reason
+            )
 
     async def _store(
         self, file_id: str, bucket_id: str, object_id: str, size: int, md5: str
-    ) -> FileMetadata:
+    ) -> str | None:
+        """Copy the inbox object to ``permanent/file_id`` and verify it; return what is wrong."""
         permanent = self._config.permanent_bucket
-        if not await self._storage.does_object_exist(permanent, file_id):
-            await self._storage.copy_object(bucket_id, object_id, permanent, file_id)
-        try:
-            await self._verify(file_id, size, md5)
-        except ChecksumMismatchError:
+        if await self._storage.does_object_exist(permanent, file_id):
+            if await self._problem(file_id, size, md5) is None:
+                return None  # copied by an earlier try that stopped before recording it
             await self._storage.delete_object(permanent, file_id)
-            raise
-        metadata = FileMetadata(
-            file_id=file_id,
-            bucket_id=permanent,
-            object_id=file_id,
-            size=size,
-            md5=md5,
-            created=datetime.now(UTC),
-        )
         try:
-            await self._files.insert(metadata)
-        except ResourceAlreadyExistsError:
-            metadata = await self._files.get_by_id(file_id)
-        return metadata
+            await self._storage.copy_object(bucket_id, object_id, permanent, file_id)
+        except ObjectNotFoundError:
+            return f"the inbox object {bucket_id}/{object_id} does not exist"
+        except ObjectAlreadyExistsError:
+            pass  # a concurrent try copied it; verify that copy
+        problem = await self._problem(file_id, size, md5)
+        if problem is not None:
+            with suppress(ObjectNotFoundError):
+                await self._storage.delete_object(permanent, file_id)
+        return problem
 
-    async def _verify(self, file_id: str, size: int, md5: str) -> None:
+    async def _problem(self, file_id: str, size: int, md5: str) -> str | None:
         permanent = self._config.permanent_bucket
         actual_size = await self._storage.get_object_size(permanent, file_id)
         if actual_size != size:
-            raise ChecksumMismatchError(file_id, "the size", size, actual_size)
+            return f"the size is {actual_size} bytes, the client announced {size}"
         digest = hashlib.md5(usedforsecurity=False)
         async for chunk in self._storage.get_object(permanent, file_id):
             digest.update(chunk)
         if digest.hexdigest() != md5:
-            raise ChecksumMismatchError(file_id, "the MD5 checksum", md5, digest.hexdigest())
+            return f"the MD5 checksum is {digest.hexdigest()}, the client announced {md5}"
+        return None
+
+    async def stage(self, *, file_id: str, stage_id: str, bucket_id: str, object_id: str) -> None:
+        """Copy a registered file to ``bucket_id/object_id`` and tell the download controller."""
+        try:
+            metadata = await self._files.get_by_id(file_id)
+        except ResourceNotFoundError:
+            return  # deleted meanwhile; the download controller was told so
+        if not await self._storage.does_object_exist(bucket_id, object_id):
+            with suppress(ObjectAlreadyExistsError):  # a concurrent repeat copied it
+                await self._storage.copy_object(
+                    metadata.bucket_id, metadata.object_id, bucket_id, object_id
+                )
+        async with self._uow():
+            await self._uow.owe(DOWNLOADS, "file_staged", file_id=file_id, stage_id=stage_id)
+
+    async def delete(self, file_id: str) -> None:
+        """Delete a file's record and permanent object, and tell the download controller."""
+        async with self._uow():
+            with suppress(ResourceNotFoundError):
+                await self._files.delete(file_id)
+            await self._uow.owe(DOWNLOADS, "file_deleted", file_id=file_id)
+        with suppress(ObjectNotFoundError):  # after the record: a repeat still finds it
+            await self._storage.delete_object(self._config.permanent_bucket, file_id)

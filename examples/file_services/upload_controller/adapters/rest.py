@@ -1,51 +1,56 @@
-"""The upload controller's REST API."""
+"""The upload controller's REST API: files first, then upload attempts in parts."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ...common.http import Lifespan, map_errors
+from ...common.http import Lifespan, map_errors, message_router
 from ..core.errors import InvalidUploadError, UploadConflictError, UploadNotFoundError
-from ..core.models import FileUpload, UploadStatus
-from ..core.ports import RegistrationFailedError
+from ..core.models import FILE_ID_PATTERN, AttemptStatus, FileUpload, UploadAttempt
 from ..core.service import UploadService
 
 __all__ = ["create_app"]
 
 
-class NewUpload(BaseModel):
-    """A client announces a file it wants to upload."""
+class FileAnnouncement(BaseModel):
+    """A file the client is going to upload."""
 
-    file_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    file_id: str = Field(pattern=FILE_ID_PATTERN)
     size: int = Field(gt=0)
+
+
+class AttemptRequest(BaseModel):
+    """How the client cuts the file; the default part size if omitted."""
+
     part_size: int | None = Field(default=None, gt=0)
 
 
-class Completion(BaseModel):
-    """A client says all parts are uploaded."""
+class AttemptView(BaseModel):
+    """An upload attempt as clients see it."""
 
-    part_count: int = Field(gt=0)
-    md5: str = Field(pattern=r"^[0-9a-f]{32}$")
-
-
-class UploadView(BaseModel):
-    """An upload as clients see it."""
-
+    attempt_id: str
     file_id: str
-    upload_id: str
+    status: AttemptStatus
     size: int
     part_size: int
     part_count: int
-    status: UploadStatus
+    reason: str | None
 
     @classmethod
-    def of(cls, upload: FileUpload) -> UploadView:
-        """Build the view of an upload."""
-        return cls(part_count=upload.part_count, **upload.model_dump(include=set(cls.model_fields)))
+    def of(cls, attempt: UploadAttempt) -> AttemptView:
+        """Build the view of an attempt."""
+        return cls(part_count=attempt.part_count, **attempt.model_dump())
+
+
+class FileView(BaseModel):
+    """A file and its attempts, oldest first."""
+
+    file_id: str
+    size: int
+    attempts: list[AttemptView]
 
 
 class PartUrl(BaseModel):
@@ -55,43 +60,70 @@ class PartUrl(BaseModel):
     url: str
 
 
+class Completion(BaseModel):
+    """What the client says when all parts are uploaded."""
+
+    part_count: int = Field(gt=0)
+    md5: str = Field(pattern=r"^[0-9a-f]{32}$")
+
+
 def _service(request: Request) -> UploadService:
     service: UploadService = request.app.state.upload_service
     return service
 
 
 Service = Annotated[UploadService, Depends(_service)]
-router = APIRouter(prefix="/uploads", tags=["uploads"])
+router = APIRouter()
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def create_upload(body: NewUpload, service: Service) -> UploadView:
-    """Open a multipart upload for a file."""
-    return UploadView.of(await service.create_upload(body.file_id, body.size, body.part_size))
+def _file_view(file: FileUpload, attempts: list[UploadAttempt]) -> FileView:
+    return FileView(
+        file_id=file.file_id, size=file.size, attempts=[AttemptView.of(a) for a in attempts]
+    )
 
 
-@router.get("/{file_id}")
-async def get_upload(file_id: str, service: Service) -> UploadView:
-    """Return the state of an upload."""
-    return UploadView.of(await service.get_upload(file_id))
+@router.post("/files", status_code=status.HTTP_201_CREATED, tags=["files"])
+async def announce_file(body: FileAnnouncement, service: Service) -> FileView:
+    """Record a file's metadata before any upload (repeating it is fine)."""
+    file = await service.announce_file(body.file_id, body.size)
+    return _file_view(*(await service.get_file(file.file_id)))
 
 
-@router.post("/{file_id}/parts/{part_number}")
-async def part_url(file_id: str, part_number: int, service: Service) -> PartUrl:
+@router.get("/files/{file_id}", tags=["files"])
+async def get_file(file_id: str, service: Service) -> FileView:
+    """Return a file and its upload attempts."""
+    return _file_view(*(await service.get_file(file_id)))
+
+
+@router.post("/files/{file_id}/attempts", status_code=status.HTTP_201_CREATED, tags=["attempts"])
+async def start_attempt(file_id: str, body: AttemptRequest, service: Service) -> AttemptView:
+    """Open an upload attempt; 409 while another attempt holds the file."""
+    return AttemptView.of(await service.start_attempt(file_id, body.part_size))
+
+
+@router.get("/attempts/{attempt_id}", tags=["attempts"])
+async def get_attempt(attempt_id: str, service: Service) -> AttemptView:
+    """Return the state of an upload attempt."""
+    return AttemptView.of(await service.get_attempt(attempt_id))
+
+
+@router.post("/attempts/{attempt_id}/parts/{part_number}", tags=["attempts"])
+async def part_url(attempt_id: str, part_number: int, service: Service) -> PartUrl:
     """Return a presigned URL for one part."""
-    return PartUrl(part_number=part_number, url=await service.part_upload_url(file_id, part_number))
+    url = await service.part_upload_url(attempt_id, part_number)
+    return PartUrl(part_number=part_number, url=url)
 
 
-@router.post("/{file_id}/complete")
-async def complete_upload(file_id: str, body: Completion, service: Service) -> UploadView:
-    """Assemble the parts and register the file; repeat the call to retry a failed registration."""
-    return UploadView.of(await service.complete(file_id, body.part_count, body.md5))
+@router.post("/attempts/{attempt_id}/complete", tags=["attempts"])
+async def complete_attempt(attempt_id: str, body: Completion, service: Service) -> AttemptView:
+    """Assemble the parts and hand the file to the registry (safe to repeat)."""
+    return AttemptView.of(await service.complete(attempt_id, body.part_count, body.md5))
 
 
-@router.delete("/{file_id}")
-async def abort_upload(file_id: str, service: Service) -> UploadView:
-    """Abort the upload and drop what it stored."""
-    return UploadView.of(await service.abort(file_id))
+@router.delete("/attempts/{attempt_id}", tags=["attempts"])
+async def cancel_attempt(attempt_id: str, service: Service) -> AttemptView:
+    """Cancel a pending attempt and drop its parts."""
+    return AttemptView.of(await service.cancel(attempt_id))
 
 
 def create_app(
@@ -102,6 +134,7 @@ def create_app(
     if service is not None:
         app.state.upload_service = service
     app.include_router(router)
+    app.include_router(message_router(lambda request: _service(request).consume))
     map_errors(
         app,
         {
@@ -110,13 +143,4 @@ def create_app(
             InvalidUploadError: status.HTTP_422_UNPROCESSABLE_CONTENT,
         },
     )
-
-    async def registration_failed(_: Request, error: Exception) -> JSONResponse:
-        retryable = isinstance(error, RegistrationFailedError) and error.retryable
-        code = status.HTTP_502_BAD_GATEWAY if retryable else status.HTTP_422_UNPROCESSABLE_CONTENT
-        return JSONResponse(
-            status_code=code, content={"detail": str(error), "retryable": retryable}
-        )
-
-    app.add_exception_handler(RegistrationFailedError, registration_failed)
     return app

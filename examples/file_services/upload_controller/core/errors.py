@@ -11,22 +11,24 @@ __all__ = [
 
 
 class UploadError(Exception):
-    """Base of the upload controller's errors."""
+    """Base of the upload controller's errors; ``.id`` is the file or attempt concerned."""
 
-    def __init__(self, file_id: str, message: str) -> None:
-        self.file_id = file_id
+    def __init__(self, id_: str, message: str) -> None:
+        self.id = id_
         super().__init__(message)
 
 
 class UploadNotFoundError(UploadError, LookupError):
-    """No upload is known for this file."""
+    """No file or attempt with this ID is known."""
 
-    def __init__(self, file_id: str) -> None:
-        super().__init__(file_id, f"No upload for file {file_id!r}; create one first.")
+    def __init__(self, what: str, id_: str) -> None:
+        super().__init__(
+            id_, f"No {what} with ID {id_!r}; check the ID or announce the file first."
+        )
 
 
 class UploadConflictError(UploadError):
-    """The upload's state does not allow this step (e.g. a second upload while one is active)."""
+    """The state does not allow this step (e.g. a second attempt while one is active)."""
 
 
 class InvalidUploadError(UploadError, ValueError):

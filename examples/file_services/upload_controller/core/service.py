@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from hexkit.protocols.dao import Dao, ResourceNotFoundError
+from hexkit.protocols.dao import (
+    Dao,
+    ResourceAlreadyExistsError,
+    ResourceNotFoundError,
+    UniqueConstraintViolationError,
+)
 from hexkit.protocols.objstorage import (
-    MultiPartUploadAlreadyExistsError,
     MultiPartUploadConfirmError,
-    ObjectAlreadyExistsError,
+    ObjectNotFoundError,
     ObjectStorageProtocol,
 )
 
+from ...common.outbox import UnitOfWork, UnknownTopicError
 from .errors import InvalidUploadError, UploadConflictError, UploadNotFoundError
-from .models import FileUpload, UploadStatus
-from .ports import RegistrationPort
+from .models import AttemptStatus, FileUpload, UploadAttempt, closed_slot
 
-__all__ = ["UploadConfig", "UploadService"]
+__all__ = ["REGISTRY", "UploadConfig", "UploadService"]
 
 MIB = 1024 * 1024
 MAX_PARTS = 10_000
+REGISTRY = "file_registry"
 
 
 @dataclass(frozen=True)
@@ -34,34 +42,64 @@ class UploadConfig:
     url_expiry_seconds: int = 3600
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class UploadService:
-    """Opens multipart uploads in the inbox, hands out part URLs, completes and registers."""
+    """Keeps file metadata and upload attempts; hands finished uploads to the registry."""
 
     def __init__(
         self,
         *,
         config: UploadConfig,
-        uploads: Dao[FileUpload],
+        files: Dao[FileUpload],
+        attempts: Dao[UploadAttempt],
         storage: ObjectStorageProtocol,
-        registry: RegistrationPort,
+        uow: UnitOfWork,
     ) -> None:
         self._config = config
-        self._uploads = uploads
+        self._files = files
+        self._attempts = attempts
         self._storage = storage
-        self._registry = registry
+        self._uow = uow
 
-    async def _get(self, file_id: str) -> FileUpload:
+    # --- files -----------------------------------------------------------------------
+
+    async def announce_file(self, file_id: str, size: int) -> FileUpload:
+        """Record a file's metadata (repeating the same announcement is fine)."""
+        file = FileUpload(file_id=file_id, size=size, created=_now())
         try:
-            return await self._uploads.get_by_id(file_id)
+            await self._files.insert(file)
+        except ResourceAlreadyExistsError:
+            file = await self._files.get_by_id(file_id)
+            if file.size != size:
+                raise UploadConflictError(
+                    file_id, f"File {file_id!r} was announced with {file.size} bytes, not {size}."
+                ) from None
+        return file
+
+    async def get_file(self, file_id: str) -> tuple[FileUpload, list[UploadAttempt]]:
+        """Return a file's metadata and its attempts, oldest first."""
+        try:
+            file = await self._files.get_by_id(file_id)
         except ResourceNotFoundError:
-            raise UploadNotFoundError(file_id) from None
+            raise UploadNotFoundError("file", file_id) from None
+        attempts = self._attempts.find_all(mapping={"file_id": file_id}, sort=["created"])
+        return file, await attempts.to_list()
 
-    async def get_upload(self, file_id: str) -> FileUpload:
-        """Return the upload of a file."""
-        return await self._get(file_id)
+    # --- attempts --------------------------------------------------------------------
 
-    async def create_upload(self, file_id: str, size: int, part_size: int | None) -> FileUpload:
-        """Open a multipart upload for a file of ``size`` bytes."""
+    async def get_attempt(self, attempt_id: str) -> UploadAttempt:
+        """Return an upload attempt."""
+        try:
+            return await self._attempts.get_by_id(attempt_id)
+        except ResourceNotFoundError:
+            raise UploadNotFoundError("upload attempt", attempt_id) from None
+
+    async def start_attempt(self, file_id: str, part_size: int | None) -> UploadAttempt:
+        """Open an attempt and its multipart upload, unless another attempt holds the file."""
+        file, _ = await self.get_file(file_id)
         part_size = part_size or self._config.default_part_size
         if not self._config.min_part_size <= part_size <= self._config.max_part_size:
             raise InvalidUploadError(
@@ -69,108 +107,163 @@ class UploadService:
                 f"part_size {part_size} is outside {self._config.min_part_size}"
                 f"..{self._config.max_part_size} bytes",
             )
-        if -(-size // part_size) > MAX_PARTS:
+        if -(-file.size // part_size) > MAX_PARTS:
             raise InvalidUploadError(
-                file_id, f"{size} bytes need more than {MAX_PARTS} parts of {part_size} bytes"
+                file_id, f"{file.size} bytes need more than {MAX_PARTS} parts of {part_size} bytes"
             )
-        try:
-            existing = await self._uploads.get_by_id(file_id)
-        except ResourceNotFoundError:
-            existing = None
-        if existing is not None and existing.status is not UploadStatus.ABORTED:
-            raise UploadConflictError(
-                file_id, f"File {file_id!r} already has an upload in state {existing.status}."
-            )
-        bucket = self._config.inbox_bucket
-        try:
-            upload_id = await self._storage.init_multipart_upload(bucket, file_id)
-        except (MultiPartUploadAlreadyExistsError, ObjectAlreadyExistsError):
-            raise UploadConflictError(
-                file_id, f"The inbox already holds an upload of file {file_id!r}."
-            ) from None
-        upload = FileUpload(
+        now = _now()
+        attempt = UploadAttempt(
+            attempt_id=uuid.uuid4().hex,
             file_id=file_id,
-            size=size,
+            slot=file_id,
+            status=AttemptStatus.PENDING,
+            size=file.size,
             part_size=part_size,
-            upload_id=upload_id,
-            status=UploadStatus.PENDING,
-            created=datetime.now(UTC),
+            created=now,
+            changed=now,
         )
         try:
-            await self._uploads.upsert(upload)
+            await self._attempts.insert(attempt)  # the unique index on ``slot`` is the lock
+        except UniqueConstraintViolationError:
+            holder = await self._attempts.find_one(mapping={"slot": file_id})
+            raise UploadConflictError(
+                file_id,
+                f"File {file_id!r} has attempt {holder.attempt_id!r} in state"
+                f" {holder.status.value}; cancel it or wait for its outcome.",
+            ) from None
+        try:
+            upload_id = await self._storage.init_multipart_upload(
+                self._config.inbox_bucket, attempt.object_id
+            )
         except BaseException:
-            await self._storage.abort_multipart_upload(upload_id, bucket, file_id)
+            await self._close(attempt, AttemptStatus.FAILED, "the inbox refused the upload")
             raise
-        return upload
+        attempt = attempt.model_copy(update={"upload_id": upload_id})
+        await self._attempts.update(attempt)
+        return attempt
 
-    async def part_upload_url(self, file_id: str, part_number: int) -> str:
-        """Return the presigned URL for one part of a pending upload."""
-        upload = await self._get(file_id)
-        self._require(upload, UploadStatus.PENDING)
-        if not 1 <= part_number <= upload.part_count:
+    async def part_upload_url(self, attempt_id: str, part_number: int) -> str:
+        """Return the presigned URL for one part of a pending attempt."""
+        attempt = await self.get_attempt(attempt_id)
+        upload_id = self._open_upload(attempt)
+        if not 1 <= part_number <= attempt.part_count:
             raise InvalidUploadError(
-                file_id, f"part_number {part_number} is outside 1..{upload.part_count}"
+                attempt_id, f"part_number {part_number} is outside 1..{attempt.part_count}"
             )
         return await self._storage.get_part_upload_url(
-            upload.upload_id,
+            upload_id,
             self._config.inbox_bucket,
-            file_id,
+            attempt.object_id,
             part_number,
             expires_after=self._config.url_expiry_seconds,
         )
 
-    async def complete(self, file_id: str, part_count: int, md5: str) -> FileUpload:
-        """Assemble the parts, then hand the file to the registry (safe to retry)."""
-        upload = await self._get(file_id)
-        if upload.status is UploadStatus.PENDING:
-            if part_count != upload.part_count:
+    async def complete(self, attempt_id: str, part_count: int, md5: str) -> UploadAttempt:
+        """Assemble the parts and owe the registry the file (safe to repeat)."""
+        attempt = await self.get_attempt(attempt_id)
+        if attempt.status is AttemptStatus.PENDING:
+            upload_id = self._open_upload(attempt)
+            if part_count != attempt.part_count:
                 raise InvalidUploadError(
-                    file_id, f"{part_count} parts announced, {upload.part_count} expected"
+                    attempt_id, f"{part_count} parts announced, {attempt.part_count} expected"
                 )
             try:
                 await self._storage.complete_multipart_upload(
-                    upload.upload_id,
+                    upload_id,
                     self._config.inbox_bucket,
-                    file_id,
-                    anticipated_part_quantity=upload.part_count,
-                    anticipated_part_size=upload.part_size,
+                    attempt.object_id,
+                    anticipated_part_quantity=attempt.part_count,
+                    anticipated_part_size=attempt.part_size,
                 )
             except MultiPartUploadConfirmError as error:
-                raise InvalidUploadError(file_id, str(error)) from error
-            upload = upload.model_copy(update={"status": UploadStatus.UPLOADED, "md5": md5})
-            await self._uploads.update(upload)
-        self._require(upload, UploadStatus.UPLOADED)
-        await self._registry.register(
-            file_id=file_id,
-            bucket_id=self._config.inbox_bucket,
-            object_id=file_id,
-            size=upload.size,
-            md5=upload.md5 or md5,
-        )
-        upload = upload.model_copy(update={"status": UploadStatus.REGISTERED})
-        await self._uploads.update(upload)
-        return upload
+                with suppress(LookupError):  # drop the parts, if the storage kept them
+                    await self._storage.abort_multipart_upload(
+                        upload_id, self._config.inbox_bucket, attempt.object_id
+                    )
+                await self._close(attempt, AttemptStatus.FAILED, str(error))
+                raise InvalidUploadError(
+                    attempt_id, f"{error} The attempt failed; start a new one."
+                ) from error
+            attempt = attempt.model_copy(
+                update={"status": AttemptStatus.UPLOADED, "md5": md5, "changed": _now()}
+            )
+        elif attempt.status is not AttemptStatus.UPLOADED:
+            raise self._conflict(attempt, AttemptStatus.PENDING, AttemptStatus.UPLOADED)
+        async with self._uow():  # a repeat owes the registration again; the registry is idempotent
+            await self._attempts.update(attempt)
+            await self._uow.owe(
+                REGISTRY,
+                "file_upload_completed",
+                file_id=attempt.file_id,
+                attempt_id=attempt.attempt_id,
+                bucket_id=self._config.inbox_bucket,
+                object_id=attempt.object_id,
+                size=attempt.size,
+                md5=attempt.md5 or md5,
+            )
+        return attempt
 
-    async def abort(self, file_id: str) -> FileUpload:
-        """Drop a pending or unregistered upload and whatever it left in the inbox."""
-        upload = await self._get(file_id)
-        bucket = self._config.inbox_bucket
-        if upload.status is UploadStatus.PENDING:
-            await self._storage.abort_multipart_upload(upload.upload_id, bucket, file_id)
-        elif upload.status is UploadStatus.UPLOADED:
-            if await self._storage.does_object_exist(bucket, file_id):
-                await self._storage.delete_object(bucket, file_id)
+    async def cancel(self, attempt_id: str) -> UploadAttempt:
+        """Cancel a pending attempt and drop its parts; the file is free for a new attempt."""
+        attempt = await self.get_attempt(attempt_id)
+        if attempt.status is AttemptStatus.CANCELLED:
+            return attempt
+        upload_id = self._open_upload(attempt)
+        with suppress(LookupError):  # aborted already by an earlier try
+            await self._storage.abort_multipart_upload(
+                upload_id, self._config.inbox_bucket, attempt.object_id
+            )
+        return await self._close(attempt, AttemptStatus.CANCELLED, None)
+
+    # --- messages from the registry (idempotent) ---------------------------------------
+
+    async def consume(self, topic: str, payload: dict[str, Any]) -> None:
+        """Apply the registry's verdict on an uploaded attempt; a repeat changes nothing."""
+        if topic == "file_accepted":
+            status, reason = AttemptStatus.ACCEPTED, None
+        elif topic == "file_rejected":
+            status, reason = AttemptStatus.REJECTED, payload["reason"]
         else:
-            self._require(upload, UploadStatus.PENDING, UploadStatus.UPLOADED)
-        upload = upload.model_copy(update={"status": UploadStatus.ABORTED})
-        await self._uploads.update(upload)
-        return upload
+            raise UnknownTopicError("upload controller", topic)
+        try:
+            attempt = await self._attempts.get_by_id(payload["attempt_id"])
+        except ResourceNotFoundError:
+            return  # not ours (an attempt is never deleted)
+        if attempt.status is not AttemptStatus.UPLOADED:
+            return  # decided already
+        with suppress(ObjectNotFoundError):  # the registry copied it, or refused it
+            await self._storage.delete_object(self._config.inbox_bucket, attempt.object_id)
+        await self._close(attempt, status, reason)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    async def _close(
+        self, attempt: UploadAttempt, status: AttemptStatus, reason: str | None
+    ) -> UploadAttempt:
+        slot = (
+            attempt.file_id if status is AttemptStatus.ACCEPTED else closed_slot(attempt.attempt_id)
+        )
+        closed = attempt.model_copy(
+            update={"status": status, "slot": slot, "reason": reason, "changed": _now()}
+        )
+        await self._attempts.update(closed)
+        return closed
+
+    def _open_upload(self, attempt: UploadAttempt) -> str:
+        if attempt.status is not AttemptStatus.PENDING:
+            raise self._conflict(attempt, AttemptStatus.PENDING)
+        if attempt.upload_id is None:
+            raise UploadConflictError(
+                attempt.attempt_id,
+                f"Attempt {attempt.attempt_id!r} is still opening its upload; retry shortly.",
+            )
+        return attempt.upload_id
 
     @staticmethod
-    def _require(upload: FileUpload, *allowed: UploadStatus) -> None:
-        if upload.status not in allowed:
-            wanted = " or ".join(status.value for status in allowed)
-            raise UploadConflictError(
-                upload.file_id,
-                f"The upload of {upload.file_id!r} is {upload.status.value}, not {wanted}.",
-            )
+    def _conflict(attempt: UploadAttempt, *allowed: AttemptStatus) -> UploadConflictError:
+        wanted = " or ".join(status.value for status in allowed)
+        return UploadConflictError(
+            attempt.attempt_id,
+            f"Attempt {attempt.attempt_id!r} of file {attempt.file_id!r} is"
+            f" {attempt.status.value}, not {wanted}.",
+        )
