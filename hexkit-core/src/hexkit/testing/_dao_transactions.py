@@ -106,3 +106,31 @@ class DaoTransactionTests(DaoKitBase):
                     pass
         with pytest.raises(ResourceNotFoundError):
             await dao.get_by_id("outer")
+
+    async def test_a_write_based_on_a_stale_read_is_never_applied(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        """Snapshot semantics: no lost update through a transaction's stale read.
+
+        A resource changed outside after the transaction read it cannot be overwritten
+        by the transaction: the write or the commit raises ``TransactionError``.
+        """
+        self._need_transactions()
+        dao = await self.everything_dao(dao_factory)
+        await dao.insert(make_everything("x", 1))
+        read_done, outside_done = asyncio.Event(), asyncio.Event()
+
+        async def outside_writer() -> None:  # started before the block: not in the transaction
+            await read_done.wait()
+            await dao.update(make_everything("x", 2))
+            outside_done.set()
+
+        writer = asyncio.create_task(outside_writer())
+        with pytest.raises(TransactionError):  # noqa: PT012 - the whole block is under test
+            async with dao_factory.transaction():
+                stale = await dao.get_by_id("x")
+                read_done.set()
+                await asyncio.wait_for(outside_done.wait(), 30)
+                await dao.update(stale.model_copy(update={"text": "from a stale read"}))
+        await writer
+        assert await dao.get_by_id("x") == make_everything("x", 2)

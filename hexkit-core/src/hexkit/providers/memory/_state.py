@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,8 @@ from hexkit.protocols.dao import Index, TransactionError, UniqueConstraintViolat
 __all__ = ["DELETED", "Collection", "Transaction", "field_value", "freeze"]
 
 DELETED: Any = object()
+# Stamps every committed write, so a transaction can tell what changed after it began.
+_CLOCK = itertools.count(1)
 _MISSING = object()
 
 
@@ -55,11 +58,11 @@ class Collection:
 
     def write(self, id_: Any, dto: BaseModel) -> None:
         self.docs[id_] = dto
-        self.versions[id_] = self.versions.get(id_, 0) + 1
+        self.versions[id_] = next(_CLOCK)
 
     def remove(self, id_: Any) -> None:
         del self.docs[id_]
-        self.versions[id_] = self.versions.get(id_, 0) + 1
+        self.versions[id_] = next(_CLOCK)
 
     def add_index(self, index: Index) -> None:
         if index.unique:
@@ -86,10 +89,16 @@ def check_unique(
 
 @dataclass
 class Transaction:
-    """Writes held back until commit, with the versions they were based on."""
+    """Writes held back until commit, against a snapshot taken when the transaction began.
+
+    As in MongoDB's snapshot transactions (and PostgreSQL's REPEATABLE READ), a write to a
+    resource that another writer changed after the transaction began fails the commit, so
+    a write based on a stale read is never applied.
+    """
 
     overlay: dict[tuple[str, Any], Any] = field(default_factory=dict)
-    base_versions: dict[tuple[str, Any], int] = field(default_factory=dict)
+    written: set[tuple[str, Any]] = field(default_factory=set)
+    started: int = field(default_factory=lambda: next(_CLOCK))
 
     def read(self, collection: Collection, id_: Any) -> BaseModel | None:
         held = self.overlay.get((collection.name, id_), _MISSING)
@@ -108,13 +117,13 @@ class Transaction:
 
     def write(self, collection: Collection, id_: Any, dto: Any) -> None:
         key = (collection.name, id_)
-        self.base_versions.setdefault(key, collection.versions.get(id_, 0))
+        self.written.add(key)
         self.overlay[key] = dto
 
     def commit(self, collections: dict[str, Collection]) -> None:
         """Apply every held write at once, or raise ``TransactionError`` and apply none."""
-        for (name, id_), version in self.base_versions.items():
-            if collections[name].versions.get(id_, 0) != version:
+        for name, id_ in self.written:
+            if collections[name].versions.get(id_, 0) > self.started:
                 label = collections[name].label or name
                 raise TransactionError(
                     f"Resource {id_!r} in collection {label!r} was changed outside the"

@@ -200,7 +200,9 @@ class Connections:
         async with self.guard(collection="<transaction>") as state:
             connection = await self.acquire(state)
             try:
-                await connection.execute("BEGIN")
+                # Snapshot semantics, as MongoDB and the memory provider: a write to a row
+                # changed since the snapshot fails (40001) instead of losing that update.
+                await connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             except BaseException as error:
                 await self.release(connection, error)
                 raise
