@@ -1,0 +1,417 @@
+"""The PostgreSQL provider's migration store (design: ``hexkit.migrations._store``).
+
+The state is one row (``id = 'state'``) of ``"<schema>"."hexkit_migrations"``: version,
+history, layout and ``pending_drop`` in the JSONB column ``state``, the lock in the
+columns ``owner``, ``acquired_at`` and ``expires_at``. Every change is one UPDATE of
+that row, atomic on its own, and its WHERE clause is the condition:
+
+- ``acquire_lock``: ``owner IS NULL OR expires_at <= now()``; of two runners updating
+  at once, PostgreSQL makes the second wait and re-checks the condition on the first's
+  result, so exactly one takes the lock.
+- ``renew_lock``, ``switch``, ``clear_pending_drop``: ``owner = $1 AND expires_at >
+  now()``, so a runner whose lock expired changes nothing.
+
+Lock times are the server's (``now()``), so runners on hosts with skewed clocks still
+exclude each other. The table is created (race-safe, under an advisory lock) by the
+first runner that takes the lock; until then every DAO name is its own table.
+
+Staging tables have the DAOs' layout (typed ``id`` primary key, ``data jsonb``). A
+staging table is created by the first ``write_batch`` into it, which knows the ID type
+from the validated IDs (the DAO protocol's IDs are ``str``, ``int`` or ``UUID``, so
+their Python type names the column type): ``create_staging`` is not told the type,
+and an empty staging table needs none, since ``get_dao`` creates a missing table with
+the DAO's own layout. Batches are read as keyset pages (``WHERE id > $last ORDER BY id
+LIMIT n``), so memory holds a page, never a table; the next page is fetched while the
+runner works on this one. Rows are written with ``COPY`` in the DAOs' encoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import suppress
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from hexkit.migrations import HistoryEntry, LockInfo, MigrationState, MigrationStore
+from hexkit.protocols.dao import DaoError, ResourceAlreadyExistsError, ValidatedDto
+
+from ._codec import dumper_for, encode_document, load_raw
+from ._connections import Connections
+from ._sql import (
+    ID_COLUMN_TYPES,
+    NAME_MARK,
+    advisory_key,
+    create_table,
+    name_comment,
+    quote_identifier,
+    short_name,
+)
+
+__all__ = ["STATE_TABLE", "PostgresMigrationStore", "StateTable"]
+
+#: The table holding the migration state; no DAO may have this name.
+STATE_TABLE = "hexkit_migrations"
+_HELD = "id = 'state' AND owner = $1 AND expires_at > now()"
+_ID_TYPES = {str: ID_COLUMN_TYPES["str"], int: ID_COLUMN_TYPES["int"]}
+_TABLES = (
+    "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')"
+)
+
+
+def _label(collection: str) -> str:
+    """Return the DAO name of a physical name (``items~2~ab12cd34`` -> ``items``)."""
+    return collection.partition("~")[0]
+
+
+class StateTable:
+    """The state table of one schema, shared by a factory and its migration stores."""
+
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
+        self.schema = connections.config.postgres_schema
+        self.qualified = f"{quote_identifier(self.schema)}.{quote_identifier(STATE_TABLE)}"
+        self._exists = False  # once seen, the table stays: migrations never drop it
+
+    async def run(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(connection)``; driver errors become ``DaoError``s naming the table."""
+        return await self._connections.run(work, collection=STATE_TABLE)
+
+    async def exists(self) -> bool:
+        """Tell whether the state table exists (one catalog read until it does)."""
+        if not self._exists:
+            found = await self.run(
+                lambda connection: connection.fetchval(
+                    "SELECT to_regclass($1) IS NOT NULL", self.qualified
+                )
+            )
+            self._exists = bool(found)
+        return self._exists
+
+    async def physical(self, name: str) -> str:
+        """Return the table name holding DAO ``name``'s data: one read, for ``get_dao``."""
+        if not await self.exists():
+            return name
+        found = await self.run(
+            lambda connection: connection.fetchval(
+                f"SELECT state->'layout'->>$1 FROM {self.qualified} WHERE id = 'state'", name
+            )
+        )
+        return found if isinstance(found, str) else name
+
+    async def create(self) -> None:
+        """Create schema, table and state row if missing; safe when runners race."""
+
+        async def work(connection: Any) -> None:
+            async with connection.transaction():
+                await connection.execute(
+                    "SELECT pg_advisory_xact_lock($1)", advisory_key(self.schema, STATE_TABLE)
+                )
+                await connection.execute(
+                    "SELECT pg_advisory_xact_lock($1)", advisory_key(self.schema)
+                )
+                await connection.execute(
+                    f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(self.schema)}"
+                )
+                await connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self.qualified} (id text PRIMARY KEY,"
+                    " state jsonb NOT NULL, owner text, acquired_at timestamptz,"
+                    " expires_at timestamptz)"
+                )
+                await connection.execute(
+                    f"INSERT INTO {self.qualified} (id, state) VALUES ('state', $1::jsonb)"
+                    " ON CONFLICT (id) DO NOTHING",
+                    json.dumps({"version": 0, "history": [], "layout": {}, "pending_drop": []}),
+                )
+
+        if not await self.exists():
+            await self.run(work)
+            self._exists = True
+
+
+def _state_of(row: Any) -> MigrationState:
+    """Return the ``MigrationState`` of the state row (default if there is none)."""
+    if row is None:
+        return MigrationState()
+    state = json.loads(row["state"])
+    return MigrationState(
+        version=int(state.get("version", 0)),
+        history=tuple(
+            HistoryEntry(
+                version=entry["version"],
+                previous=entry["previous"],
+                direction=entry["direction"],
+                finished_at=datetime.datetime.fromisoformat(entry["finished_at"]),
+                seconds=entry["seconds"],
+                documents=entry["documents"],
+            )
+            for entry in state.get("history", ())
+        ),
+        layout=dict(state.get("layout") or {}),
+        lock=None
+        if row["owner"] is None
+        else LockInfo(
+            owner=row["owner"], acquired_at=row["acquired_at"], expires_at=row["expires_at"]
+        ),
+        pending_drop=tuple(state.get("pending_drop", ())),
+    )
+
+
+class PostgresMigrationStore(MigrationStore):
+    """Migrations over the tables of one PostgreSQL schema.
+
+    It gets the factory's connections, its state table and ``forget``, which tells
+    the factory that a table was dropped (its table-ready cache must not keep it).
+    """
+
+    def __init__(
+        self, connections: Connections, state: StateTable, forget: Callable[[str], None]
+    ) -> None:
+        self._connections = connections
+        self._state = state
+        self._forget = forget
+        self._q = state.qualified
+        self._created: set[str] = set()
+        self._dumpers: dict[type[BaseModel], Callable[[Any], str]] = {}
+
+    def _table(self, collection: str) -> tuple[str, str]:
+        """Return the table name of a physical collection name and its qualified form."""
+        table = short_name(collection)
+        return table, f"{quote_identifier(self._state.schema)}.{quote_identifier(table)}"
+
+    async def _run(self, label: str, work: Callable[[Any], Any]) -> Any:
+        return await self._connections.run(work, collection=label)
+
+    async def _update(self, sql: str, *args: Any) -> bool:
+        """Run an UPDATE of the state row; tell whether it matched."""
+        status = await self._state.run(lambda connection: connection.execute(sql, *args))
+        return bool(status != "UPDATE 0")
+
+    async def load_state(self) -> MigrationState:
+        if not await self._state.exists():
+            return MigrationState()
+        row = await self._state.run(
+            lambda connection: connection.fetchrow(
+                f"SELECT state::text AS state, owner, acquired_at, expires_at FROM {self._q}"
+                " WHERE id = 'state'"
+            )
+        )
+        return _state_of(row)
+
+    async def acquire_lock(self, owner: str, ttl: float) -> bool:
+        await self._state.create()
+        return await self._update(
+            f"UPDATE {self._q} SET owner = $1, acquired_at = now(),"
+            " expires_at = now() + make_interval(secs => $2)"
+            " WHERE id = 'state' AND (owner IS NULL OR expires_at <= now())",
+            owner,
+            float(ttl),
+        )
+
+    async def renew_lock(self, owner: str, ttl: float) -> bool:
+        return await self._update(
+            f"UPDATE {self._q} SET expires_at = now() + make_interval(secs => $2) WHERE {_HELD}",
+            owner,
+            float(ttl),
+        )
+
+    async def release_lock(self, owner: str) -> None:
+        await self._update(
+            f"UPDATE {self._q} SET owner = NULL, acquired_at = NULL, expires_at = NULL"
+            " WHERE id = 'state' AND owner = $1",
+            owner,
+        )
+
+    async def switch(
+        self,
+        owner: str,
+        *,
+        version: int,
+        layout: Mapping[str, str],
+        entry: HistoryEntry,
+        pending_drop: Sequence[str],
+    ) -> bool:
+        record = {
+            "version": entry.version,
+            "previous": entry.previous,
+            "direction": entry.direction,
+            "finished_at": entry.finished_at.isoformat(),
+            "seconds": entry.seconds,
+            "documents": entry.documents,
+        }
+        return await self._update(
+            f"UPDATE {self._q} SET state = state || jsonb_build_object('version', $2::int,"
+            " 'layout', $3::jsonb, 'pending_drop', $4::jsonb,"
+            " 'history', COALESCE(state->'history', '[]'::jsonb) || $5::jsonb)"
+            f" WHERE {_HELD}",
+            owner,
+            version,
+            json.dumps(dict(layout)),
+            json.dumps(list(pending_drop)),
+            json.dumps([record]),
+        )
+
+    async def clear_pending_drop(self, owner: str) -> None:
+        names = await self._state.run(
+            lambda connection: connection.fetchval(
+                f"SELECT state->'pending_drop' FROM {self._q} WHERE {_HELD}", owner
+            )
+        )
+        if names is None:
+            return  # the lock is not this runner's (any more)
+        for name in json.loads(names):
+            await self.drop(name)
+        await self._update(
+            f"UPDATE {self._q} SET state = jsonb_set(state, '{{pending_drop}}', '[]')"
+            f" WHERE {_HELD}",
+            owner,
+        )
+
+    async def list_collections(self) -> list[str]:
+        rows = await self._state.run(
+            lambda connection: connection.fetch(_TABLES, self._state.schema)
+        )
+        names = []
+        for table, comment in rows:
+            if table == STATE_TABLE:
+                continue
+            shortened = isinstance(comment, str) and comment.startswith(NAME_MARK)
+            names.append(comment[len(NAME_MARK) :] if shortened else table)
+        return names
+
+    async def _exists(self, collection: str) -> bool:
+        _, qualified = self._table(collection)
+        return bool(
+            await self._run(
+                _label(collection),
+                lambda connection: connection.fetchval(
+                    "SELECT to_regclass($1) IS NOT NULL", qualified
+                ),
+            )
+        )
+
+    async def read_batches(
+        self, collection: str, *, id_field: str, batch_size: int
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        if not await self._exists(collection):
+            return
+        label, (_, qualified) = _label(collection), self._table(collection)
+        first = f"SELECT id, data::text FROM {qualified} ORDER BY id LIMIT $1"
+        after = f"SELECT id, data::text FROM {qualified} WHERE id > $2 ORDER BY id LIMIT $1"
+
+        def page(*args: Any) -> asyncio.Future[Any]:
+            sql = after if args else first
+            return asyncio.ensure_future(
+                self._run(label, lambda connection: connection.fetch(sql, batch_size, *args))
+            )
+
+        # The next page is fetched while the caller works on this one, so the server's
+        # reading overlaps the runner's transforms; memory holds two pages at most.
+        ahead = page()
+        try:
+            while rows := await ahead:
+                ahead = page(rows[-1][0]) if len(rows) == batch_size else _done()
+                batch = []
+                for key, text in rows:
+                    document = load_raw(text)
+                    document[id_field] = key
+                    batch.append(document)
+                del rows
+                yield batch
+        finally:
+            if not ahead.done():
+                ahead.cancel()
+            with suppress(asyncio.CancelledError, DaoError):
+                await ahead
+
+    async def count(self, collection: str) -> int:
+        if not await self._exists(collection):
+            return 0
+        _, qualified = self._table(collection)
+        found: int = await self._run(
+            _label(collection),
+            lambda connection: connection.fetchval(f"SELECT count(*) FROM {qualified}"),
+        )
+        return found
+
+    async def create_staging(self, collection: str) -> None:
+        # Dropped now, created by the first write_batch: that knows the ID type.
+        await self.drop(collection)
+
+    async def _create(self, collection: str, key: Any) -> None:
+        """Create a staging table with the DAOs' layout for IDs like ``key``."""
+        table, qualified = self._table(collection)
+        id_type = ID_COLUMN_TYPES["uuid"] if isinstance(key, uuid.UUID) else _ID_TYPES[type(key)]
+
+        async def work(connection: Any) -> None:
+            async with connection.transaction():
+                await connection.execute(create_table(qualified, id_type))
+                if table != collection:
+                    await connection.execute(name_comment(qualified, collection))
+
+        await self._run(_label(collection), work)
+        self._created.add(collection)
+
+    async def write_batch(
+        self, collection: str, *, id_field: str, documents: Sequence[ValidatedDto[Any]]
+    ) -> None:
+        label = _label(collection)
+        seen: set[Any] = set()
+        for checked in documents:
+            if checked.id in seen:
+                raise ResourceAlreadyExistsError(id_=checked.id, collection=label)
+            seen.add(checked.id)
+        if not documents:
+            return
+        if collection not in self._created:
+            await self._create(collection, documents[0].id)
+        records = [
+            encode_document(checked.document, id_field, self._dumper(type(checked.dto)))
+            for checked in documents
+        ]
+        table, qualified = self._table(collection)
+
+        async def copy(connection: Any) -> Any:
+            try:
+                await connection.copy_records_to_table(
+                    table, schema_name=self._state.schema, columns=("id", "data"), records=records
+                )
+            except asyncpg.UniqueViolationError:  # an ID of an earlier batch: find which
+                return await connection.fetchval(
+                    f"SELECT id FROM {qualified} WHERE id = ANY($1) ORDER BY id LIMIT 1",
+                    [key for key, _ in records],
+                )
+            return None
+
+        taken = await self._run(label, copy)
+        if taken is not None:
+            raise ResourceAlreadyExistsError(id_=taken, collection=label)
+
+    def _dumper(self, model: type[BaseModel]) -> Callable[[Any], str]:
+        dump = self._dumpers.get(model)
+        if dump is None:
+            dump = self._dumpers[model] = dumper_for(model)
+        return dump
+
+    async def drop(self, collection: str) -> None:
+        table, qualified = self._table(collection)
+        await self._run(
+            _label(collection),
+            lambda connection: connection.execute(f"DROP TABLE IF EXISTS {qualified}"),
+        )
+        self._created.discard(collection)
+        self._forget(table)
+
+
+def _done() -> asyncio.Future[list[Any]]:
+    """Return a finished future of no rows: the page before was the last."""
+    future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+    future.set_result([])
+    return future
