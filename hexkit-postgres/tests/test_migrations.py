@@ -252,3 +252,14 @@ async def test_the_lock_expires_by_the_servers_clock(postgres: PostgresFixture) 
     state = await store.load_state()
     assert state.lock is not None
     assert state.lock.owner == "second"
+
+
+async def test_migrating_inside_a_transaction_is_refused(
+    dao_factory_seeded: PostgresDaoFactory,
+) -> None:
+    factory = dao_factory_seeded
+    with pytest.raises(DaoUsageError, match="outside"):
+        async with factory.transaction():
+            await migrate(factory, migrations(), target=1)
+    assert (await migration_status(factory)).version == 0
+    assert await migrate(factory, migrations(), target=1)

@@ -39,7 +39,12 @@ import asyncpg
 from pydantic import BaseModel
 
 from hexkit.migrations import HistoryEntry, LockInfo, MigrationState, MigrationStore
-from hexkit.protocols.dao import DaoError, ResourceAlreadyExistsError, ValidatedDto
+from hexkit.protocols.dao import (
+    DaoError,
+    DaoUsageError,
+    ResourceAlreadyExistsError,
+    ValidatedDto,
+)
 
 from ._codec import dumper_for, encode_document, load_raw
 from ._connections import Connections
@@ -206,6 +211,12 @@ class PostgresMigrationStore(MigrationStore):
         return _state_of(row)
 
     async def acquire_lock(self, owner: str, ttl: float) -> bool:
+        if self._connections.held() is not None:
+            raise DaoUsageError(
+                "migrate() runs inside factory.transaction() here, but its lock and each"
+                " step's switch must commit on their own for other instances to see them;"
+                " call migrate() outside the transaction block."
+            )
         await self._state.create()
         return await self._update(
             f"UPDATE {self._q} SET owner = $1, acquired_at = now(),"
