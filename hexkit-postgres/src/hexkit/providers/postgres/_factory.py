@@ -15,7 +15,8 @@ from ._config import PostgresConfig
 from ._connections import Connections
 from ._dao import PostgresDao, PostgresDaoSurrogateId
 from ._errors import translated
-from ._migrations import STATE_TABLE, PostgresMigrationStore, StateTable
+from ._migration_state import STATE_TABLE, StateTable
+from ._migrations import PostgresMigrationStore
 from ._sql import TableSql, advisory_key, name_comment
 
 __all__ = ["PostgresDaoFactory"]

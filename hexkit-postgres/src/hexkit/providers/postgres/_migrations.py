@@ -1,9 +1,9 @@
 """The PostgreSQL provider's migration store (design: ``hexkit.migrations._store``).
 
-The state is one row (``id = 'state'``) of ``"<schema>"."hexkit_migrations"``: version,
-history, layout and ``pending_drop`` in the JSONB column ``state``, the lock in the
-columns ``owner``, ``acquired_at`` and ``expires_at``. Every change is one UPDATE of
-that row, atomic on its own, and its WHERE clause is the condition:
+The state is one row of ``"<schema>"."hexkit_migrations"`` (see ``_migration_state``):
+version, history, layout and ``pending_drop`` in JSONB, the lock in columns. Every
+change is one UPDATE of that row, atomic on its own, and its WHERE clause is the
+condition:
 
 - ``acquire_lock``: ``owner IS NULL OR expires_at <= now()``; of two runners updating
   at once, PostgreSQL makes the second wait and re-checks the condition on the first's
@@ -28,7 +28,6 @@ runner works on this one. Rows are written with ``COPY`` in the DAOs' encoding.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -38,7 +37,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from hexkit.migrations import HistoryEntry, LockInfo, MigrationState, MigrationStore
+from hexkit.migrations import HistoryEntry, MigrationState, MigrationStore
 from hexkit.protocols.dao import (
     DaoError,
     DaoUsageError,
@@ -48,20 +47,18 @@ from hexkit.protocols.dao import (
 
 from ._codec import dumper_for, encode_document, load_raw
 from ._connections import Connections
+from ._migration_state import STATE_TABLE, StateTable, state_of
 from ._sql import (
     ID_COLUMN_TYPES,
     NAME_MARK,
-    advisory_key,
     create_table,
     name_comment,
     quote_identifier,
     short_name,
 )
 
-__all__ = ["STATE_TABLE", "PostgresMigrationStore", "StateTable"]
+__all__ = ["PostgresMigrationStore"]
 
-#: The table holding the migration state; no DAO may have this name.
-STATE_TABLE = "hexkit_migrations"
 _HELD = "id = 'state' AND owner = $1 AND expires_at > now()"
 _ID_TYPES = {str: ID_COLUMN_TYPES["str"], int: ID_COLUMN_TYPES["int"]}
 _TABLES = (
@@ -74,99 +71,6 @@ _TABLES = (
 def _label(collection: str) -> str:
     """Return the DAO name of a physical name (``items~2~ab12cd34`` -> ``items``)."""
     return collection.partition("~")[0]
-
-
-class StateTable:
-    """The state table of one schema, shared by a factory and its migration stores."""
-
-    def __init__(self, connections: Connections) -> None:
-        self._connections = connections
-        self.schema = connections.config.postgres_schema
-        self.qualified = f"{quote_identifier(self.schema)}.{quote_identifier(STATE_TABLE)}"
-        self._exists = False  # once seen, the table stays: migrations never drop it
-
-    async def run(self, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(connection)``; driver errors become ``DaoError``s naming the table."""
-        return await self._connections.run(work, collection=STATE_TABLE)
-
-    async def exists(self) -> bool:
-        """Tell whether the state table exists (one catalog read until it does)."""
-        if not self._exists:
-            found = await self.run(
-                lambda connection: connection.fetchval(
-                    "SELECT to_regclass($1) IS NOT NULL", self.qualified
-                )
-            )
-            self._exists = bool(found)
-        return self._exists
-
-    async def physical(self, name: str) -> str:
-        """Return the table name holding DAO ``name``'s data: one read, for ``get_dao``."""
-        if not await self.exists():
-            return name
-        found = await self.run(
-            lambda connection: connection.fetchval(
-                f"SELECT state->'layout'->>$1 FROM {self.qualified} WHERE id = 'state'", name
-            )
-        )
-        return found if isinstance(found, str) else name
-
-    async def create(self) -> None:
-        """Create schema, table and state row if missing; safe when runners race."""
-
-        async def work(connection: Any) -> None:
-            async with connection.transaction():
-                await connection.execute(
-                    "SELECT pg_advisory_xact_lock($1)", advisory_key(self.schema, STATE_TABLE)
-                )
-                await connection.execute(
-                    "SELECT pg_advisory_xact_lock($1)", advisory_key(self.schema)
-                )
-                await connection.execute(
-                    f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(self.schema)}"
-                )
-                await connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self.qualified} (id text PRIMARY KEY,"
-                    " state jsonb NOT NULL, owner text, acquired_at timestamptz,"
-                    " expires_at timestamptz)"
-                )
-                await connection.execute(
-                    f"INSERT INTO {self.qualified} (id, state) VALUES ('state', $1::jsonb)"
-                    " ON CONFLICT (id) DO NOTHING",
-                    json.dumps({"version": 0, "history": [], "layout": {}, "pending_drop": []}),
-                )
-
-        if not await self.exists():
-            await self.run(work)
-            self._exists = True
-
-
-def _state_of(row: Any) -> MigrationState:
-    """Return the ``MigrationState`` of the state row (default if there is none)."""
-    if row is None:
-        return MigrationState()
-    state = json.loads(row["state"])
-    return MigrationState(
-        version=int(state.get("version", 0)),
-        history=tuple(
-            HistoryEntry(
-                version=entry["version"],
-                previous=entry["previous"],
-                direction=entry["direction"],
-                finished_at=datetime.datetime.fromisoformat(entry["finished_at"]),
-                seconds=entry["seconds"],
-                documents=entry["documents"],
-            )
-            for entry in state.get("history", ())
-        ),
-        layout=dict(state.get("layout") or {}),
-        lock=None
-        if row["owner"] is None
-        else LockInfo(
-            owner=row["owner"], acquired_at=row["acquired_at"], expires_at=row["expires_at"]
-        ),
-        pending_drop=tuple(state.get("pending_drop", ())),
-    )
 
 
 class PostgresMigrationStore(MigrationStore):
@@ -208,7 +112,7 @@ class PostgresMigrationStore(MigrationStore):
                 " WHERE id = 'state'"
             )
         )
-        return _state_of(row)
+        return state_of(row)
 
     async def acquire_lock(self, owner: str, ttl: float) -> bool:
         if self._connections.held() is not None:
