@@ -62,7 +62,8 @@ class MigrationsNotSupportedError(MigrationError, TypeError):
         self.factory = factory
         super().__init__(
             f"{type(factory).__name__} has no migration_store(); its provider does not"
-            " support hexkit.migrations yet. Use a provider that does (memory, mongodb)."
+            " support hexkit.migrations yet. Use a provider that does (memory, mongodb,"
+            " postgres)."
         )
 
 

@@ -46,13 +46,18 @@ How each provider implements the store:
   ``ResourceAlreadyExistsError``. ``MongoDbDaoFactory._get_dao`` reads the layout once
   per ``get_dao`` (never per DAO call; a per-factory cache would miss a migration run by
   another instance). Expiry is compared as ``$toLong`` milliseconds (see its module).
-- **PostgreSQL**: the state is one row of ``<schema>.hexkit_migrations`` (JSONB); the
-  lock is ``UPDATE ... WHERE owner IS NULL OR expires < now() RETURNING``, the switch
-  an ``UPDATE ... WHERE owner = $1``. Batches are keyset pages
-  (``WHERE id > $last ORDER BY id LIMIT n``) decoded with the DAO codec; writes are
-  ``COPY``/``INSERT`` into ``CREATE TABLE`` staging tables with the DAO's layout
-  (``id``, ``data jsonb``); a primary-key violation is ``ResourceAlreadyExistsError``.
-  Physical names go through the provider's table-name shortening.
+- **PostgreSQL**: the state is one row of ``<schema>.hexkit_migrations``: version,
+  history, layout and ``pending_drop`` in a JSONB column, the lock in columns ``owner``
+  and ``expires_at``. ``acquire_lock`` is ``UPDATE ... WHERE owner IS NULL OR
+  expires_at <= now()`` (the server's clock), the switch an ``UPDATE ... WHERE owner =
+  $1 AND expires_at > now()``. Batches are keyset pages (``WHERE id > $last ORDER BY
+  id LIMIT n``); rows are parsed without the model (exact ``Decimal`` numbers, bytes
+  decoded, datetimes as text). Writes are ``COPY`` in the DAO codec into staging tables
+  with the DAOs' layout (typed ``id``, ``data jsonb``), created by the first
+  ``write_batch`` (whose IDs' Python type names the ``id`` column's type); a primary-key
+  violation is ``ResourceAlreadyExistsError``. Physical names go through the provider's
+  table-name shortening; a shortened table keeps its full name as its comment, which
+  ``list_collections`` reports.
 
 **Raw documents** handed to transforms are plain dicts keyed by field name, with the
 ID under the collection's ID field. ``str``, ``int``, ``bool``, ``None``, lists, dicts
@@ -176,7 +181,12 @@ class MigrationStore(ABC):
 
     @abstractmethod
     async def create_staging(self, collection: str) -> None:
-        """Create an empty physical collection, dropping one of that name first."""
+        """Create an empty physical collection, dropping one of that name first.
+
+        A provider may create it on the first ``write_batch`` instead (PostgreSQL does,
+        to learn the ID type from the IDs): a missing collection reads as empty, and
+        ``get_dao`` creates a missing one.
+        """
 
     @abstractmethod
     async def write_batch(

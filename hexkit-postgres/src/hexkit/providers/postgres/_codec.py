@@ -68,6 +68,7 @@ __all__ = [
     "dumper_for",
     "encode_document",
     "encode_value",
+    "load_raw",
     "loader_for",
     "may_hold_decimal",
 ]
@@ -316,3 +317,15 @@ def loader_for(model: type[BaseModel]) -> Callable[[str], Any]:
         return json.loads
     decoder = json.JSONDecoder(parse_float=parse_float, object_hook=object_hook)
     return decoder.decode
+
+
+_RAW = json.JSONDecoder(parse_float=decimal.Decimal, object_hook=_bytes_hook)
+
+
+def load_raw(text: str) -> Any:
+    """Parse a stored document without its model, as migrations read it.
+
+    Numbers with a fraction come back as exact ``Decimal`` values and ``{"$bytes": ...}``
+    as bytes; datetimes, dates and UUIDs stay the text they are stored as.
+    """
+    return _RAW.decode(text)

@@ -8,13 +8,16 @@ from typing import Any, ClassVar
 
 import asyncpg
 
-from hexkit.protocols.dao import DaoError, DaoFactoryProtocol, DaoSpec
+from hexkit.migrations import MigrationStore
+from hexkit.protocols.dao import DaoError, DaoFactoryProtocol, DaoSpec, DaoUsageError
 
 from ._config import PostgresConfig
 from ._connections import Connections
 from ._dao import PostgresDao, PostgresDaoSurrogateId
 from ._errors import translated
-from ._sql import TableSql, advisory_key
+from ._migration_state import STATE_TABLE, StateTable
+from ._migrations import PostgresMigrationStore
+from ._sql import TableSql, advisory_key, name_comment
 
 __all__ = ["PostgresDaoFactory"]
 
@@ -30,7 +33,8 @@ class PostgresDaoFactory(DaoFactoryProtocol):
     def __init__(self, *, connections: Connections) -> None:
         self._connections = connections
         self._config = connections.config
-        self._ready: set[tuple[Any, ...]] = set()
+        self._ready: set[tuple[Any, ...]] = set()  # keyed by physical table names
+        self._state = StateTable(connections)
 
     def __repr__(self) -> str:
         return f"PostgresDaoFactory(schema={self._config.postgres_schema!r})"
@@ -65,8 +69,24 @@ class PostgresDaoFactory(DaoFactoryProtocol):
         finally:
             await connections.close()
 
+    def migration_store(self) -> MigrationStore:
+        """Return the store through which ``hexkit.migrations`` migrates this schema."""
+        return PostgresMigrationStore(self._connections, self._state, self._forget)
+
+    def _forget(self, table: str) -> None:
+        """Drop a table from the table-ready cache: a migration dropped it."""
+        self._ready = {key for key in self._ready if key[0] != table}
+
     async def _get_dao(self, spec: DaoSpec[Any]) -> PostgresDao[Any]:
-        sql = TableSql.for_spec(self._config.postgres_schema, spec)
+        if spec.name == STATE_TABLE:
+            raise DaoUsageError(
+                f"The DAO name {spec.name!r} is reserved by hexkit-postgres for the migration"
+                " state (hexkit.migrations); choose another name."
+            )
+        # A migrated DAO name is held by the table the migration state names: one
+        # small read here, none per DAO call (a cache would miss other instances' runs).
+        physical = await self._state.physical(spec.name)
+        sql = TableSql.for_spec(self._config.postgres_schema, spec, physical=physical)
         ready_key = (sql.table, spec.id_type, *sorted((i.fields, i.unique) for i in spec.indexes))
         if ready_key not in self._ready:
             await self._connections.run(
@@ -102,6 +122,8 @@ class PostgresDaoFactory(DaoFactoryProtocol):
                     f"CREATE SCHEMA IF NOT EXISTS {sql.qualified.rpartition('.')[0]}"
                 )
             await connection.execute(sql.create_table())
+            if sql.table != sql.name:  # shortened: the comment keeps the full name
+                await connection.execute(name_comment(sql.qualified, sql.name))
             column_type = await connection.fetchval(
                 "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
                 " WHERE attrelid = $1::regclass AND attname = 'id'",

@@ -9,7 +9,9 @@ other field). A field path ``a.b`` reads as ``COALESCE(data #> '{a,b}', 'null')`
 missing nested model and a stored ``null`` are the same JSON null, in finds and in
 unique indexes alike. PostgreSQL truncates identifiers at 63 bytes: longer table and
 index names are shortened deterministically with a hash (``~`` cannot occur in DAO
-names, so shortened names never collide with given ones).
+names, so shortened names never collide with given ones). A table whose name was
+shortened carries its full name as its comment (``hexkit:<name>``), so the migration
+store lists it under the name hexkit gave it.
 """
 
 from __future__ import annotations
@@ -26,9 +28,20 @@ from typing import Any
 
 from hexkit.protocols.dao import DaoSpec, FindQuery, Index
 
-__all__ = ["ID_COLUMN_TYPES", "TableSql", "advisory_key", "quote_identifier"]
+__all__ = [
+    "ID_COLUMN_TYPES",
+    "NAME_MARK",
+    "TableSql",
+    "advisory_key",
+    "create_table",
+    "name_comment",
+    "quote_identifier",
+    "short_name",
+]
 
 ID_COLUMN_TYPES = {"str": "text", "int": "bigint", "uuid": "uuid"}
+#: How the comment of a table with a shortened name starts; its full name follows.
+NAME_MARK = "hexkit:"
 _MAX_NAME = 63
 
 
@@ -37,12 +50,22 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _short_name(name: str, *, keep: int = 54) -> str:
+def short_name(name: str, *, keep: int = 54) -> str:
     """Return ``name`` if it fits an identifier, else a hashed, shortened form."""
     if len(name.encode()) <= _MAX_NAME:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return f"{name[:keep]}~{digest}"
+
+
+def create_table(qualified: str, id_type: str) -> str:
+    """Return the idempotent CREATE TABLE of a DAO table (``id_type``: a column type)."""
+    return f"CREATE TABLE IF NOT EXISTS {qualified} (id {id_type} PRIMARY KEY, data jsonb NOT NULL)"
+
+
+def name_comment(qualified: str, name: str) -> str:
+    """Return the COMMENT that records the full ``name`` of a table whose name was shortened."""
+    return f"COMMENT ON TABLE {qualified} IS {_literal(NAME_MARK + name)}"
 
 
 def advisory_key(*parts: str) -> int:
@@ -76,16 +99,23 @@ class TableSql:
 
     schema: str
     table: str
+    name: str
     id_field: str
     id_type: str
     spec: DaoSpec[Any]
 
     @classmethod
-    def for_spec(cls, schema: str, spec: DaoSpec[Any]) -> TableSql:
-        """Return the SQL of the DAO that ``spec`` describes, in ``schema``."""
+    def for_spec(cls, schema: str, spec: DaoSpec[Any], *, physical: str | None = None) -> TableSql:
+        """Return the SQL of the DAO that ``spec`` describes, in ``schema``.
+
+        ``physical`` is the name holding the DAO's data when a migration moved it
+        (``hexkit.migrations`` layout); the table's name is its shortened form.
+        """
+        name = spec.name if physical is None else physical
         return cls(
             schema=schema,
-            table=_short_name(spec.name),
+            table=short_name(name),
+            name=name,
             id_field=spec.id_field,
             id_type=ID_COLUMN_TYPES[spec.id_type],
             spec=spec,
@@ -120,10 +150,7 @@ class TableSql:
     # --- statements ----------------------------------------------------------------
 
     def create_table(self) -> str:
-        return (
-            f"CREATE TABLE IF NOT EXISTS {self.qualified}"
-            f" (id {self.id_type} PRIMARY KEY, data jsonb NOT NULL)"
-        )
+        return create_table(self.qualified, self.id_type)
 
     def create_index(self, index: Index) -> str:
         unique = "UNIQUE " if index.unique else ""
