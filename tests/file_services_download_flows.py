@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
+from file_services.download_controller.core.models import CleanupClaim
 from file_services_harness import DOWNLOADS, REGISTRY, FileServices, md5_of
 
 __all__ = ["DownloadFlows", "FlowBase"]
@@ -83,6 +84,22 @@ class DownloadFlows(FlowBase):
         await services.settle()
         assert await services.download("old") == data
         assert await services.storage.does_object_exist(services.permanent_bucket, "old")
+
+    async def test_a_claim_left_by_a_crashed_cleanup_is_taken_over_once_stale(
+        self, services: FileServices
+    ) -> None:
+        await self.registered(services, "orphan")
+        await self.staged(services, "orphan")
+        service = services.download_service
+        stage_id = (await service._files.get_by_id("orphan")).stage_id  # behind the API
+        assert stage_id is not None
+        # A cleanup that died after taking its claim never released it.
+        crashed = CleanupClaim(stage_id=stage_id, file_id="orphan", claimed=LATER)
+        await service._claims.insert(crashed)
+        assert await service.cleanup(now=LATER) == []  # a fresh claim is respected
+        assert len(await self.outbox_copies(services)) == 1
+        assert await service.cleanup(now=LATER + timedelta(hours=1)) == ["orphan"]
+        assert await self.outbox_copies(services) == []
 
     async def test_two_cleanups_at_once_remove_each_copy_exactly_once(
         self, services: FileServices

@@ -43,6 +43,7 @@ class DownloadConfig:
     retry_after_seconds: int = 1
     stage_timeout: timedelta = timedelta(minutes=10)  # ask the registry again after this
     outbox_max_age: timedelta = timedelta(days=1)  # cleanup removes older copies
+    claim_timeout: timedelta = timedelta(minutes=10)  # a cleanup claim older than this died
 
 
 def _now() -> datetime:
@@ -185,11 +186,31 @@ class DownloadService:
                 removed.append(file.file_id)
         return removed
 
-    async def _remove_copy(self, file_id: str, stage_id: str, now: datetime) -> bool:
+    async def _claim(self, file_id: str, stage_id: str, now: datetime) -> bool:
+        """Take the cleanup claim of one staging, or one whose instance died holding it."""
+        claim = CleanupClaim(stage_id=stage_id, file_id=file_id, claimed=now)
         try:
-            await self._claims.insert(CleanupClaim(stage_id=stage_id, file_id=file_id, claimed=now))
+            await self._claims.insert(claim)
         except ResourceAlreadyExistsError:
-            return False  # another instance is removing this copy
+            try:
+                held = await self._claims.get_by_id(stage_id)
+            except ResourceNotFoundError:
+                return False  # released meanwhile: the copy was handled
+            if held.claimed > now - self._config.claim_timeout:
+                return False  # another instance is removing this copy
+            # The instance that took it crashed before releasing it: take it over. Of
+            # several instances doing so at once, the one whose insert succeeds wins.
+            with suppress(ResourceNotFoundError):
+                await self._claims.delete(stage_id)
+            try:
+                await self._claims.insert(claim)
+            except ResourceAlreadyExistsError:
+                return False
+        return True
+
+    async def _remove_copy(self, file_id: str, stage_id: str, now: datetime) -> bool:
+        if not await self._claim(file_id, stage_id, now):
+            return False
         try:
             try:
                 current = await self._files.get_by_id(file_id)
