@@ -54,6 +54,7 @@ EXPECTED = {
     },
     "hexkit.testing": {
         "Address", "Color", "DaoConformance", "Everything", "Level", "MigrationConformance",
+        "MigrationProcessTests",
         "ObjectStorageConformance",
         "make_everything",
         "check_plugin_module", "docker_available", "free_port",

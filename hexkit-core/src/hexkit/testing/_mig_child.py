@@ -1,10 +1,10 @@
-"""A migration runner to SIGKILL: ``python migration_child.py STAGE AFTER``.
+"""A migration runner to SIGKILL: ``python -m hexkit.testing._mig_child PROVIDER STAGE AFTER``.
 
-It migrates the schema named by the ``HEXKIT_POSTGRES_*`` environment to version 1
-in batches of ``BATCH_SIZE``, prints one line per runner event (``batch 40``,
-``switched 1``), and at the ``AFTER``-th event of ``STAGE`` prints ``stalled`` and
-waits forever, so the test kills it at a known point. The test imports the models
-and migrations from this file too.
+It builds the ``dao`` provider ``PROVIDER`` from the registry with its config read from
+the environment (``HEXKIT_<NAME>_*``), migrates to version 1 in batches of
+``BATCH_SIZE``, prints one line per runner event (``batch 40``, ``switched 1``), and at
+the ``AFTER``-th event of ``STAGE`` prints ``stalled`` and waits forever, so the test
+kills it at a known point. :class:`MigrationProcessTests` drives it.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import sys
 from pydantic import BaseModel
 
 from hexkit.migrations import Migration, MigrationEvent, map_documents, migrate, rename_field
-from hexkit.providers.postgres import PostgresConfig, PostgresDaoFactory
+from hexkit.registry import get_provider
+
+__all__ = ["BATCH_SIZE", "ITEMS", "MIGRATIONS", "ItemV0", "ItemV1", "main"]
 
 BATCH_SIZE = 20
 LOCK_TTL = 1.0
-ITEMS = "items"
+ITEMS = "crash_items"
 
 
 class ItemV0(BaseModel):
@@ -53,7 +55,7 @@ MIGRATIONS = [
 ]
 
 
-async def main(stage: str, after: int) -> None:
+async def main(provider: str, stage: str, after: int) -> None:
     """Migrate, reporting each event, and stall at the chosen one."""
     seen = 0
     stalled = asyncio.Event()
@@ -68,7 +70,9 @@ async def main(stage: str, after: int) -> None:
                 await stalled.wait()  # never set: the test kills this process here
         sys.stdout.flush()
 
-    async with PostgresDaoFactory.construct(config=PostgresConfig()) as factory:
+    factory_class = get_provider("dao", provider).load()
+    config = factory_class.config_model()
+    async with factory_class.construct(config=config) as factory:
         await migrate(
             factory, MIGRATIONS, target=1, batch_size=BATCH_SIZE, lock_ttl=LOCK_TTL, on_event=report
         )
@@ -76,4 +80,4 @@ async def main(stage: str, after: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
