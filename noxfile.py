@@ -353,13 +353,13 @@ def _run_suite(
     session: nox.Session,
     label: str,
     core: tuple[Path, str],
-    plugin: tuple[str, Path] | None,
+    plugins: dict[str, Path],
     tests: list[str],
 ) -> None:
-    """In a fresh venv holding only the core and ``plugin`` (``[testing]``), run ``tests``.
+    """In a fresh venv holding only the core and ``plugins`` (``[testing]``), run ``tests``.
 
-    ``core`` is (folder or wheel, expected version); ``plugin`` is (name, folder or wheel).
-    The installed core is checked to be that version, imported from the venv.
+    ``core`` is (folder or wheel, expected version); ``plugins`` maps names to a folder or
+    wheel. The installed core is checked to be that version, imported from the venv.
     """
     venv = Path(session.create_tmp()) / "venvs" / label
     shutil.rmtree(venv, ignore_errors=True)
@@ -367,10 +367,8 @@ def _run_suite(
     session.run("uv", "venv", "--quiet", "--python", str(Path(session.bin) / "python"), str(venv))
     core_path, core_version = core
     wanted = [f"hexkit[testing] @ {core_path.resolve().as_uri()}"]
-    names = ["hexkit"]
-    if plugin is not None:
-        wanted.append(f"{plugin[0]}[testing] @ {plugin[1].resolve().as_uri()}")
-        names.append(plugin[0])
+    wanted += [f"{name}[testing] @ {path.resolve().as_uri()}" for name, path in plugins.items()]
+    names = ["hexkit", *plugins]
     session.run(
         "uv",
         "pip",
@@ -392,7 +390,7 @@ def _run_suite(
         f"sys.exit(v != {core_version!r} or not p.__file__.startswith(sys.prefix))"
     )
     session.run(python, "-c", check, external=True)
-    session.log(f"[{label}] hexkit {core_version} + {plugin[0] if plugin else 'no plugin'}")
+    session.log(f"[{label}] hexkit {core_version} + {', '.join(plugins)}")
     session.run(python, "-m", "pytest", "-q", *tests, external=True)
 
 
@@ -414,14 +412,14 @@ def _test_against_cores(
     """Run ``plugin`` (a folder or wheel) against the current core, then the oldest it claims."""
     suite = [f"{DISTRIBUTIONS[plugin]}/tests", *pytest_args]
     current = (ROOT / "hexkit-core", _core_version())
-    _run_suite(session, f"{plugin}-current-core", current, (plugin, source), suite)
+    _run_suite(session, f"{plugin}-current-core", current, {plugin: source}, suite)
     oldest = _oldest_core(session, plugin)
     if oldest["tag"] is None:
         session.log(f"{plugin}: {oldest['claimed']}; {oldest['note']}.")
         return
     session.log(f"{plugin}: {oldest['claimed']}; oldest claimed core from our {oldest['note']}.")
     core = (_tagged_core(session, str(oldest["tag"])), str(oldest["version"]))
-    _run_suite(session, f"{plugin}-oldest-core", core, (plugin, source), oldest_tests)
+    _run_suite(session, f"{plugin}-oldest-core", core, {plugin: source}, oldest_tests)
 
 
 @nox.session(python=PYTHON)
@@ -469,7 +467,9 @@ def release(session: nox.Session) -> None:
     try:
         wheel = _build_one(session, name, version)
         if name == "hexkit":
-            _run_suite(session, "hexkit", (wheel, version), None, ["hexkit-core/tests"])
+            # The core's tests list the first-party plugins: those of the working tree.
+            plugins = {plugin: ROOT / DISTRIBUTIONS[plugin] for plugin in PLUGINS}
+            _run_suite(session, "hexkit", (wheel, version), plugins, ["hexkit-core/tests"])
         else:
             _test_against_cores(session, name, wheel, [f"{folder}/tests"], [])
     except BaseException:
