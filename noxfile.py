@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import nox
+import nox.command
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "typecheck", "tests"]
@@ -406,20 +407,23 @@ def _core_version() -> str:
     return str(tomllib.loads(text)["project"]["version"])
 
 
-def _test_against_cores(
-    session: nox.Session, plugin: str, source: Path, oldest_tests: list[str], pytest_args: list[str]
+def _against_current_core(
+    session: nox.Session, plugin: str, source: Path, tests: list[str]
 ) -> None:
-    """Run ``plugin`` (a folder or wheel) against the current core, then the oldest it claims."""
-    suite = [f"{DISTRIBUTIONS[plugin]}/tests", *pytest_args]
+    """Run ``tests`` of ``plugin`` (a folder or wheel) against the working tree's core."""
     current = (ROOT / "hexkit-core", _core_version())
-    _run_suite(session, f"{plugin}-current-core", current, {plugin: source}, suite)
+    _run_suite(session, f"{plugin}-current-core", current, {plugin: source}, tests)
+
+
+def _against_oldest_core(session: nox.Session, plugin: str, source: Path, tests: list[str]) -> None:
+    """Run ``tests`` of ``plugin`` against the oldest core it claims, when that is a tag."""
     oldest = _oldest_core(session, plugin)
     if oldest["tag"] is None:
         session.log(f"{plugin}: {oldest['claimed']}; {oldest['note']}.")
         return
     session.log(f"{plugin}: {oldest['claimed']}; oldest claimed core from our {oldest['note']}.")
     core = (_tagged_core(session, str(oldest["tag"])), str(oldest["version"]))
-    _run_suite(session, f"{plugin}-oldest-core", core, {plugin: source}, oldest_tests)
+    _run_suite(session, f"{plugin}-oldest-core", core, {plugin: source}, tests)
 
 
 @nox.session(python=PYTHON)
@@ -429,15 +433,26 @@ def compat(session: nox.Session) -> None:
     Against the current (working tree) core every plugin runs its whole suite; against the
     oldest core it claims (our tag hexkit-v<X.Y.*>) it runs the files that run the
     conformance kit, to keep CI short, or its whole suite with ``-- --full``. Other arguments
-    go to pytest.
+    go to pytest. Every cell runs; the session fails at the end, naming the failed cells.
     """
     install(session, "packaging", "uv")
     full = "--full" in session.posargs
     pytest_args = [arg for arg in session.posargs if arg != "--full"]
+    failed: list[str] = []
     for plugin in PLUGINS:
-        oldest_tests = [f"{DISTRIBUTIONS[plugin]}/tests"] if full else _kit_tests(plugin)
         source = ROOT / DISTRIBUTIONS[plugin]
-        _test_against_cores(session, plugin, source, [*oldest_tests, *pytest_args], pytest_args)
+        suite = [f"{DISTRIBUTIONS[plugin]}/tests"]
+        oldest_tests = suite if full else _kit_tests(plugin)
+        for cell, run, tests in (
+            ("current core", _against_current_core, suite),
+            ("oldest claimed core", _against_oldest_core, oldest_tests),
+        ):
+            try:
+                run(session, plugin, source, [*tests, *pytest_args])
+            except nox.command.CommandFailed:
+                failed.append(f"{plugin} x {cell}")
+    if failed:
+        session.error(f"The compatibility matrix failed for: {', '.join(failed)}.")
 
 
 @nox.session(python=PYTHON)
@@ -471,7 +486,8 @@ def release(session: nox.Session) -> None:
             plugins = {plugin: ROOT / DISTRIBUTIONS[plugin] for plugin in PLUGINS}
             _run_suite(session, "hexkit", (wheel, version), plugins, ["hexkit-core/tests"])
         else:
-            _test_against_cores(session, name, wheel, [f"{folder}/tests"], [])
+            _against_current_core(session, name, wheel, [f"{folder}/tests"])
+            _against_oldest_core(session, name, wheel, [f"{folder}/tests"])
     except BaseException:
         session.warn(
             f"The bump of {name} to {version} is left in place; undo it with "
@@ -479,18 +495,7 @@ def release(session: nox.Session) -> None:
         )
         raise
     if tag:
-        session.run(
-            "git",
-            "commit",
-            "--quiet",
-            "-m",
-            f"Release {name} {version}",
-            "--",
-            f"{folder}/pyproject.toml",
-            f"{folder}/CHANGELOG.md",
-            external=True,
-        )
-        session.run("python", RELEASE_TOOL, "tag", name)
+        session.run("python", RELEASE_TOOL, "tag", name, "--commit")
     else:
         session.log(
             f"Released {name} {version} into dist/. Commit {folder}/pyproject.toml and "

@@ -321,3 +321,16 @@ def test_bump_with_tag_refuses_uncommitted_changes_before_changing_anything(
 
     assert "has uncommitted changes; commit or stash them" in capsys.readouterr().err
     assert _files(git_repo, name) == unchanged
+
+
+def test_tag_with_commit_commits_the_bumped_files_and_tags_that_commit(git_repo: Path) -> None:
+    name = PLUGINS[0]
+    new = _next_minor(_version(git_repo, name))
+    release.bump(name, new, TODAY, git_repo)
+
+    assert release.main(["--root", str(git_repo), "tag", name, "--commit"]) == 0
+
+    assert _git(git_repo, "status", "--porcelain") == ""
+    assert _git(git_repo, "log", "-1", "--format=%s", f"{name}-v{new}").strip() == (
+        f"Release {name} {new}"
+    )

@@ -8,7 +8,8 @@ current core (see the noxfile). The subcommands:
                                 CHANGELOG's "## Unreleased" section as "## VERSION (date)" above
                                 a fresh empty one, and print the tag DIST-vVERSION to create;
                                 with --tag, also commit those two files and create the tag
-    tag DIST                    tag the committed release: DIST-v<its pyproject version>
+    tag DIST [--commit]         tag the committed release: DIST-v<its pyproject version>;
+                                with --commit, commit the bumped two files first
     oldest-core DIST            print, as JSON, where the oldest core DIST claims comes from
 
 A CHANGELOG has a title, then "## Unreleased" (one, first, possibly empty), then released
@@ -339,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     bump_parser.add_argument("version")
     bump_parser.add_argument("--tag", action="store_true", help="also commit and create the tag")
     bump_parser.add_argument("--date", type=datetime.date.fromisoformat, default=None)
-    commands.add_parser("tag", help="tag the committed release").add_argument("distribution")
+    tag_parser = commands.add_parser("tag", help="tag the committed release")
+    tag_parser.add_argument("distribution")
+    tag_parser.add_argument("--commit", action="store_true", help="commit the bump first")
     commands.add_parser("oldest-core", help="JSON: the oldest core claimed").add_argument(
         "distribution"
     )
@@ -366,6 +369,8 @@ def _run(args: argparse.Namespace) -> str:
         source = oldest_core(claim, git_tags(root), Version(str(core)))
         return json.dumps(source.__dict__)
     if args.command == "tag":
+        if args.commit:
+            commit_release(args.distribution, root)
         return f"Created tag {tag_release(args.distribution, root)}"
     folder(args.distribution, root)
     tag = tag_name(args.distribution, parse_version(args.version))
