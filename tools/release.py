@@ -5,7 +5,7 @@
 current core (see the noxfile). The subcommands:
 
     bump DIST VERSION [--tag]   set DIST's version to VERSION in its pyproject.toml, close the
-                                CHANGELOG's "## Unreleased" section as "## VERSION (date)" above
+                                CHANGELOG's "## Unreleased" section as "## VERSION (date)" under
                                 a fresh empty one, and print the tag DIST-vVERSION to create;
                                 with --tag, also commit those two files and create the tag
     tag DIST [--commit]         tag the committed release: DIST-v<its pyproject version>;
