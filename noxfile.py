@@ -11,13 +11,16 @@ import contextlib
 import functools
 import http.server
 import json
+import re
 import shutil
+import tarfile
 import threading
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import nox
+import nox.command
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "typecheck", "tests"]
@@ -319,3 +322,198 @@ def docs(session: nox.Session) -> None:
     session.run(
         "mkdocs", "build", "--strict", "--clean", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"}
     )
+
+
+# --- Independent releases and the compatibility matrix (issue 12) ---------------------------
+RELEASE_TOOL = str(ROOT / "tools" / "release.py")
+PLUGINS = [name for name in DISTRIBUTIONS if name != "hexkit"]
+# Installer settings of the machine must not add an index (PyPI's hexkit is not ours).
+NO_EXTRA_INDEX = {"PIP_CONFIG_FILE": "/dev/null", "UV_EXTRA_INDEX_URL": None, "UV_FIND_LINKS": None}
+
+
+def _oldest_core(session: nox.Session, plugin: str) -> dict[str, str | None]:
+    """Ask tools/release.py where the oldest core ``plugin`` claims comes from."""
+    output = session.run("python", RELEASE_TOOL, "oldest-core", plugin, silent=True)
+    source: dict[str, str | None] = json.loads(str(output))
+    return source
+
+
+def _tagged_core(session: nox.Session, tag: str) -> Path:
+    """Extract hexkit-core/ of our tag ``tag`` (git archive, never PyPI); return its folder."""
+    target = Path(session.create_tmp()) / tag
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = target / "core.tar"
+    session.run("git", "archive", "--output", str(archive), tag, "hexkit-core", external=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    return target / "hexkit-core"
+
+
+def _run_suite(
+    session: nox.Session,
+    label: str,
+    core: tuple[Path, str],
+    plugins: dict[str, Path],
+    tests: list[str],
+) -> None:
+    """In a fresh venv holding only the core and ``plugins`` (``[testing]``), run ``tests``.
+
+    ``core`` is (folder or wheel, expected version); ``plugins`` maps names to a folder or
+    wheel. The installed core is checked to be that version, imported from the venv.
+    """
+    venv = Path(session.create_tmp()) / "venvs" / label
+    shutil.rmtree(venv, ignore_errors=True)
+    python = str(venv / "bin" / "python")
+    session.run("uv", "venv", "--quiet", "--python", str(Path(session.bin) / "python"), str(venv))
+    core_path, core_version = core
+    wanted = [f"hexkit[testing] @ {core_path.resolve().as_uri()}"]
+    wanted += [f"{name}[testing] @ {path.resolve().as_uri()}" for name, path in plugins.items()]
+    names = ["hexkit", *plugins]
+    session.run(
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        "-c",
+        str(ROOT / "constraints.txt"),
+        # Local builds are cached by pyproject.toml; rebuild ours from the sources every time.
+        *(f"--reinstall-package={name}" for name in names),
+        *wanted,
+        env=NO_EXTRA_INDEX,
+    )
+    # The core imported must be the one meant, from the venv: not a working-tree path.
+    check = (
+        "import importlib.metadata as m, hexkit.protocols as p, sys; "
+        "v = m.version('hexkit'); print('hexkit', v, 'from', p.__file__); "
+        f"sys.exit(v != {core_version!r} or not p.__file__.startswith(sys.prefix))"
+    )
+    session.run(python, "-c", check, external=True)
+    session.log(f"[{label}] hexkit {core_version} + {', '.join(plugins)}")
+    session.run(python, "-m", "pytest", "-q", *tests, external=True)
+
+
+def _kit_tests(plugin: str) -> list[str]:
+    """Return the test files of ``plugin`` that run a conformance kit class of hexkit.testing."""
+    tests = ROOT / DISTRIBUTIONS[plugin] / "tests"
+    kit = re.compile(r"^class \w+\(\w+Conformance\):", re.MULTILINE)
+    return [str(path) for path in sorted(tests.glob("test_*.py")) if kit.search(path.read_text())]
+
+
+def _core_version() -> str:
+    text = (ROOT / DISTRIBUTIONS["hexkit"] / "pyproject.toml").read_text()
+    return str(tomllib.loads(text)["project"]["version"])
+
+
+def _against_current_core(
+    session: nox.Session, plugin: str, source: Path, tests: list[str]
+) -> None:
+    """Run ``tests`` of ``plugin`` (a folder or wheel) against the working tree's core."""
+    current = (ROOT / "hexkit-core", _core_version())
+    _run_suite(session, f"{plugin}-current-core", current, {plugin: source}, tests)
+
+
+def _against_oldest_core(session: nox.Session, plugin: str, source: Path, tests: list[str]) -> None:
+    """Run ``tests`` of ``plugin`` against the oldest core it claims, when that is a tag."""
+    oldest = _oldest_core(session, plugin)
+    if oldest["tag"] is None:
+        session.log(f"{plugin}: {oldest['claimed']}; {oldest['note']}.")
+        return
+    session.log(f"{plugin}: {oldest['claimed']}; oldest claimed core from our {oldest['note']}.")
+    core = (_tagged_core(session, str(oldest["tag"])), str(oldest["version"]))
+    _run_suite(session, f"{plugin}-oldest-core", core, {plugin: source}, tests)
+
+
+@nox.session(python=PYTHON)
+def compat(session: nox.Session) -> None:
+    """The compatibility matrix: each plugin's tests against the oldest core it claims and ours.
+
+    Against the current (working tree) core every plugin runs its whole suite; against the
+    oldest core it claims (our tag hexkit-v<X.Y.*>) it runs the files that run the
+    conformance kit, to keep CI short, or its whole suite with ``-- --full``. Other arguments
+    go to pytest. Every cell runs; the session fails at the end, naming the failed cells.
+    """
+    install(session, "packaging", "uv")
+    full = "--full" in session.posargs
+    pytest_args = [arg for arg in session.posargs if arg != "--full"]
+    failed: list[str] = []
+    for plugin in PLUGINS:
+        source = ROOT / DISTRIBUTIONS[plugin]
+        suite = [f"{DISTRIBUTIONS[plugin]}/tests"]
+        oldest_tests = suite if full else _kit_tests(plugin)
+        for cell, run, tests in (
+            ("current core", _against_current_core, suite),
+            ("oldest claimed core", _against_oldest_core, oldest_tests),
+        ):
+            try:
+                run(session, plugin, source, [*tests, *pytest_args])
+            except nox.command.CommandFailed:
+                failed.append(f"{plugin} x {cell}")
+    if failed:
+        session.error(f"The compatibility matrix failed for: {', '.join(failed)}.")
+
+
+@nox.session(python=PYTHON)
+def release(session: nox.Session) -> None:
+    """Release one distribution: bump, build it alone into dist/, test it against the cores.
+
+    ``nox -s release -- hexkit-mongodb 0.2.0 [--tag]``. With --tag, after the tests pass, the
+    bumped pyproject.toml and CHANGELOG.md are committed and tag hexkit-mongodb-v0.2.0 created.
+    """
+    tag = "--tag" in session.posargs
+    args = [arg for arg in session.posargs if arg != "--tag"]
+    if len(args) != 2:
+        session.error(
+            "Usage: nox -s release -- <distribution> <version> [--tag]; "
+            f"distributions: {', '.join(DISTRIBUTIONS)}."
+        )
+    name, version = args
+    install(session, "packaging", "build[uv]", "uv")
+    folder = DISTRIBUTIONS.get(name, name)
+    if tag:
+        dirty = session.run(
+            "git", "status", "--porcelain", "--", folder, silent=True, external=True
+        )
+        if str(dirty).strip():
+            session.error(f"{folder}/ has uncommitted changes; commit them before --tag.")
+    session.run("python", RELEASE_TOOL, "bump", name, version)
+    try:
+        wheel = _build_one(session, name, version)
+        if name == "hexkit":
+            # The core's tests list the first-party plugins: those of the working tree.
+            plugins = {plugin: ROOT / DISTRIBUTIONS[plugin] for plugin in PLUGINS}
+            _run_suite(session, "hexkit", (wheel, version), plugins, ["hexkit-core/tests"])
+        else:
+            _against_current_core(session, name, wheel, [f"{folder}/tests"])
+            _against_oldest_core(session, name, wheel, [f"{folder}/tests"])
+    except BaseException:
+        session.warn(
+            f"The bump of {name} to {version} is left in place; undo it with "
+            f"`git checkout -- {folder}/pyproject.toml {folder}/CHANGELOG.md`."
+        )
+        raise
+    if tag:
+        session.run("python", RELEASE_TOOL, "tag", name, "--commit")
+    else:
+        session.log(
+            f"Released {name} {version} into dist/. Commit {folder}/pyproject.toml and "
+            f"{folder}/CHANGELOG.md, then create the tag {name}-v{version} with "
+            f"`python tools/release.py tag {name}`."
+        )
+
+
+def _build_one(session: nox.Session, name: str, version: str) -> Path:
+    """Build only ``name`` into dist/, replacing its older files there; return its wheel."""
+    dist = ROOT / "dist"
+    prefix = name.replace("-", "_") + "-"
+    for old in dist.glob(f"{prefix}*"):
+        if old.name[len(prefix)].isdigit():
+            old.unlink()
+    folder = ROOT / DISTRIBUTIONS[name]
+    session.run("python", "-m", "build", "--installer", "uv", "--outdir", str(dist), str(folder))
+    wheels = list(dist.glob(f"{prefix}{version}-*.whl"))
+    if len(wheels) != 1:
+        session.error(f"Expected one wheel {prefix}{version}-*.whl in dist/, found {wheels}.")
+    return wheels[0]

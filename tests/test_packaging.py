@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
+from test_release import load_release_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = {
@@ -21,6 +22,10 @@ FOLDERS = {
     "hexkit-postgres": "hexkit-postgres",
     "hexkit-s3": "hexkit-s3",
 }
+
+
+PLUGINS = sorted(name for name in FOLDERS if name != "hexkit")
+release = load_release_tool()
 
 
 def _pyproject(folder: str) -> dict:  # type: ignore[type-arg]
@@ -61,14 +66,39 @@ def test_the_installed_hexkit_is_ours_not_the_unrelated_pypi_project() -> None:
     importlib.import_module("hexkit.registry")
 
 
-def test_plugins_depend_on_a_compatible_core_range() -> None:
+def _core_requirement(requirements: list[str]) -> Requirement:
+    return next(Requirement(text) for text in requirements if Requirement(text).name == "hexkit")
+
+
+@pytest.mark.parametrize("name", PLUGINS)
+def test_plugins_depend_on_a_compatible_core_range(name: str) -> None:
+    """hexkit>=X.Y,<X+1 that admits the current core: the range the compat matrix checks."""
     core = Version(_pyproject("hexkit-core")["project"]["version"])
-    for name in ("hexkit-mongodb", "hexkit-postgres", "hexkit-s3"):
-        project = _pyproject(FOLDERS[name])["project"]
-        requirements = [Requirement(text) for text in project["dependencies"]]
-        core_requirement = next(req for req in requirements if req.name == "hexkit")
-        assert core in core_requirement.specifier
-        assert str(core_requirement.specifier) == "<2,>=1.0"
+    specifier = _core_requirement(_pyproject(FOLDERS[name])["project"]["dependencies"]).specifier
+    assert core in specifier
+    clauses = {spec.operator: Version(spec.version) for spec in specifier}
+    assert sorted(clauses) == ["<", ">="], str(specifier)
+    assert clauses["<"] == Version(str(clauses[">="].major + 1)), str(specifier)
+
+
+@pytest.mark.parametrize("name", PLUGINS)
+def test_the_testing_extra_claims_the_same_core_range_as_the_plugin(name: str) -> None:
+    project = _pyproject(FOLDERS[name])["project"]
+    runtime = _core_requirement(project["dependencies"])
+    testing = _core_requirement(project["optional-dependencies"]["testing"])
+    assert testing.specifier == runtime.specifier
+    assert testing.extras == {"testing"}
+
+
+@pytest.mark.parametrize("name", sorted(FOLDERS))
+def test_every_changelog_has_the_release_shape(name: str) -> None:
+    """ "## Unreleased" first, then released sections; the last one is pyproject's version."""
+    folder = ROOT / FOLDERS[name]
+    changelog = release.parse_changelog(
+        (folder / "CHANGELOG.md").read_text(), f"{FOLDERS[name]}/CHANGELOG.md"
+    )
+    version = Version(_pyproject(FOLDERS[name])["project"]["version"])
+    assert changelog.last_release in (None, version)
 
 
 def test_core_extras_pull_in_the_plugin_versions_we_ship() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -12,6 +14,9 @@ import hexkit.providers.mongodb as package
 from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory, testutils
 from hexkit.registry import Registry
 
+# The version this distribution ships: its pyproject.toml, which a release bumps.
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+VERSION = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
 SECRET_DSN = "mongodb://admin:s3cr3t-pa55@db.example:27017/?authSource=admin"  # noqa: S105 - a fake secret to look for in outputs
 
 
@@ -43,7 +48,7 @@ def test_testutils_exports_exactly_the_fixtures_and_helpers() -> None:
 def test_registry_lists_mongodb_from_this_distribution() -> None:
     info = Registry().get_provider("dao", "mongodb")
     assert info.distribution == "hexkit-mongodb"
-    assert info.version == "0.1.0"
+    assert info.version == VERSION
     assert info.load() is MongoDbDaoFactory
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,10 @@ import hexkit.providers.postgres.testutils
 from hexkit.providers.postgres import PostgresConfig, PostgresDaoFactory
 from hexkit.providers.postgres.testutils import PostgresFixture
 from hexkit.registry import Registry, get_provider, open_provider
+
+# The version this distribution ships: its pyproject.toml, which a release bumps.
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+VERSION = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
 
 
 def test_public_names_are_pinned() -> None:
@@ -40,7 +46,7 @@ def test_public_names_are_pinned() -> None:
 def test_postgres_is_registered_from_its_distribution() -> None:
     info = get_provider("dao", "postgres")
     assert info.distribution == "hexkit-postgres"
-    assert info.version == "0.1.0"
+    assert info.version == VERSION
     assert info.load() is PostgresDaoFactory
 
 

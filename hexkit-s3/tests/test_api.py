@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,10 @@ import hexkit.providers.s3.testutils
 from hexkit.providers.s3 import S3Config, S3ObjectStorage
 from hexkit.providers.s3.testutils import S3Fixture
 from hexkit.registry import get_provider, open_provider
+
+# The version this distribution ships: its pyproject.toml, which a release bumps.
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+VERSION = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
 
 
 def test_public_names_are_pinned() -> None:
@@ -32,7 +38,7 @@ def test_public_names_are_pinned() -> None:
 def test_s3_is_registered_from_its_distribution() -> None:
     info = get_provider("objstorage", "s3")
     assert info.distribution == "hexkit-s3"
-    assert info.version == "0.1.0"
+    assert info.version == VERSION
     assert info.load() is S3ObjectStorage
 
 
