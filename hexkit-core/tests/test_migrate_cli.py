@@ -92,3 +92,26 @@ def test_config_from_a_file(
     code, out, _ = _run(capsys, "status", "--provider", "memory", "--config", str(path))
     assert code == 0
     assert out.startswith("version: 0")
+
+
+def test_an_unreachable_database_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hexkit.migrations import _cli  # noqa: PLC0415 - the seam this test replaces
+    from hexkit.protocols.dao import DbUnavailableError  # noqa: PLC0415
+
+    async def down(factory: object) -> object:
+        raise DbUnavailableError("The database cannot be reached; check that it runs.")
+
+    monkeypatch.setattr(_cli, "migration_status", down)
+    for output in ("--json", None):
+        argv = ["status", "--provider", "memory", "--migrations", module]
+        code, out, err = _run(capsys, *argv, *([output] if output else []))
+        assert code == 1
+        if output:
+            assert json.loads(out) == {
+                "error": "DbUnavailableError",
+                "message": "The database cannot be reached; check that it runs.",
+            }
+        else:
+            assert err == "hexkit migrate: The database cannot be reached; check that it runs.\n"

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hexkit.protocols.dao import DaoError
 from hexkit.registry import RegistryError, open_provider
 
 from ._errors import MigrationError
@@ -185,7 +186,8 @@ def run_migrate(args: argparse.Namespace) -> int:
     """Run ``hexkit migrate``; return the exit status (1 on a migration error)."""
     try:
         payload, text = asyncio.run(_run(args))
-    except (CliError, MigrationError, RegistryError) as error:
+    except (CliError, MigrationError, RegistryError, DaoError) as error:
+        # DaoError: the database is down, times out or refuses (its message says what to do).
         if args.json:
             print(json.dumps({"error": type(error).__name__, "message": str(error)}))
         else:
