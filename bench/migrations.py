@@ -26,10 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import importlib.metadata
-import os
-import platform
-import re
 import statistics
 import time
 import tracemalloc
@@ -40,6 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from dao_support import machine
 from pydantic import BaseModel
 from pymongo import AsyncMongoClient, ReplaceOne
 
@@ -53,6 +50,8 @@ DB = "bench_migrations"
 ORDERS = "orders"
 BATCH = 1000
 BASE = datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+PACKAGES = ["pymongo", "pydantic", "SecantusDB"]  # versions named in the results
 
 
 class Address(BaseModel):
@@ -200,33 +199,13 @@ async def peak(client: Any, dsn: str, count: int, operation: str) -> int:
         tracemalloc.stop()
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        found = re.search(
-            r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE
-        )
-        if found:
-            model = found.group(1).strip()
-    except OSError:
-        model = platform.processor() or model
-    versions = ", ".join(
-        f"{name} {importlib.metadata.version(name)}"
-        for name in ("pymongo", "pydantic", "SecantusDB")
-    )
-    return (
-        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        f" ({platform.system()}), {versions}"
-    )
-
-
 def render(
     results: dict[int, dict[str, Timing]],
     peaks: dict[tuple[str, int], int],
     args: argparse.Namespace,
 ) -> str:
     lines = [
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine(PACKAGES)}.",
         "Server: embedded SecantusDB in a child process on loopback (sharing the two cores);"
         " driver: PyMongo `AsyncMongoClient`. A field rename over documents of a dozen fields"
         f" (a nested model, a Decimal, a datetime, a list); batches of {BATCH}. Median of"

@@ -16,21 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import importlib.metadata
-import os
-import platform
-import re
-import statistics
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from dao_support import Order, Row, Timing, machine, make_order, median, write_section
 from pymongo import AsyncMongoClient
 
 from hexkit.protocols.dao import Dao, Index
@@ -38,68 +30,9 @@ from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory
 from hexkit.providers.mongodb._codec import encode_document, to_decimal
 from hexkit.providers.mongodb.testutils import EmbeddedMongoDb
 
-README = Path(__file__).parent / "README.md"
-START, END = "<!-- mongodb:start -->", "<!-- mongodb:end -->"
-
-
-class Address(BaseModel):
-    street: str
-    city: str
-    zip_code: int
-
-
-class Order(BaseModel):
-    """A typical service record: a dozen fields, a nested model and a list."""
-
-    order_id: str
-    number: int
-    customer: str
-    amount: Decimal
-    created: datetime
-    paid: bool
-    tags: list[str]
-    address: Address
-    note: str | None = None
-
-
-BASE = datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-def make_order(key: int, version: int = 0) -> Order:
-    return Order(
-        order_id=f"order-{key:07d}",
-        number=key,
-        customer=f"customer-{key % 97}",
-        amount=Decimal(f"{key}.{version:02d}"),
-        created=BASE + timedelta(seconds=key),
-        paid=key % 2 == 0,
-        tags=["web", f"batch-{key % 10}"],
-        address=Address(street=f"Main St {key}", city="Heidelberg", zip_code=69117),
-        note=None,
-    )
-
-
-@dataclass
-class Timing:
-    cpu: float
-    wall: float
-
-
-def median(timings: list[Timing]) -> Timing:
-    return Timing(
-        statistics.median(t.cpu for t in timings), statistics.median(t.wall for t in timings)
-    )
-
-
-@dataclass
-class Row:
-    name: str
-    raw: Timing
-    dao: Timing
-    target: float | None  # None: shown for comparison, no target
-
-
 Operation = Callable[[int], Awaitable[Any]]
+
+PACKAGES = ["pymongo", "pydantic", "SecantusDB"]  # versions named in the results
 
 
 async def timed(operation: Operation, key: int) -> Timing:
@@ -261,29 +194,10 @@ async def peak_memory(dao: Dao[Order], expected: int) -> int:
         tracemalloc.stop()
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-        if found:
-            model = found.group(1).strip()
-    except OSError:
-        model = platform.processor() or model
-    versions = ", ".join(
-        f"{name} {importlib.metadata.version(name)}"
-        for name in ("pymongo", "pydantic", "SecantusDB")
-    )
-    return (
-        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        f" ({platform.system()}), {versions}"
-    )
-
-
 def render(rows: list[Row], memory: tuple[int, int, int, int], args: argparse.Namespace) -> str:
     small, big, small_peak, big_peak = memory
     lines = [
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine()}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine(PACKAGES)}.",
         f"Server: embedded SecantusDB in a child process on loopback; driver: PyMongo"
         f" `AsyncMongoClient`. Single-document rows: median of {args.ops} raw and {args.ops} DAO"
         " operations timed one by one, alternating; find_all: median of"
@@ -329,12 +243,6 @@ def render(rows: list[Row], memory: tuple[int, int, int, int], args: argparse.Na
         f" {ratio:.2f}x (target < 2x: {'yes' if ratio < 2 else 'no'}).",
     ]
     return "\n".join(lines)
-
-
-def write_readme(section: str) -> None:
-    text = README.read_text()
-    start, end = text.index(START) + len(START), text.index(END)
-    README.write_text(text[:start] + "\n" + section + "\n" + text[end:])
 
 
 async def run(args: argparse.Namespace, dsn: str) -> str:
@@ -384,7 +292,7 @@ def main() -> None:
     started = time.monotonic()
     with EmbeddedMongoDb() as server:
         section = asyncio.run(run(args, server.dsn))
-    write_readme(section)
+    write_section("mongodb", section)
     print(section)
     print(f"bench/mongodb.py took {time.monotonic() - started:.0f} s")
 
