@@ -33,10 +33,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from dao_support import machine
+from dao_support import machine, write_section
 from pydantic import BaseModel
 from pymongo import AsyncMongoClient, ReplaceOne
 
@@ -44,8 +43,6 @@ from hexkit.migrations import Migration, migrate, rename_field
 from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory
 from hexkit.providers.mongodb.testutils import EmbeddedMongoDb
 
-README = Path(__file__).parent / "README.md"
-START, END = "<!-- migrations:start -->", "<!-- migrations:end -->"
 DB = "bench_migrations"
 ORDERS = "orders"
 BATCH = 1000
@@ -245,14 +242,6 @@ def render(
     return "\n".join(lines)
 
 
-def write_readme(section: str) -> None:
-    text = README.read_text()
-    if START not in text:
-        text += f"\n## Migrations (`bench/migrations.py`)\n\n{START}\n{END}\n"
-    start, end = text.index(START) + len(START), text.index(END)
-    README.write_text(text[:start] + "\n" + section + "\n" + text[end:])
-
-
 async def run(args: argparse.Namespace, dsn: str) -> str:
     millis = 30_000  # the same deadline handling as the provider's mongo_timeout=30
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
@@ -287,7 +276,7 @@ def main() -> None:
     started = time.monotonic()
     with EmbeddedMongoDb() as server:
         section = asyncio.run(run(args, server.dsn))
-    write_readme(section)
+    write_section("migrations", section)
     print(section)
     print(f"bench/migrations.py took {time.monotonic() - started:.0f} s")
 
