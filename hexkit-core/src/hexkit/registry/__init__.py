@@ -20,6 +20,7 @@ from hexkit.protocols.objstorage import ObjectStorageProtocol
 
 from ._distributions import InstalledDistribution, installed_distributions
 from ._errors import (
+    BrokenPlugin,
     BrokenPluginWarning,
     ProviderConfigError,
     ProviderConflictError,
@@ -28,7 +29,7 @@ from ._errors import (
     RegistryError,
 )
 from ._hooks import ProviderKind, ProviderSpec, hookimpl, hookspec
-from ._info import BrokenPlugin, ProviderClass, ProviderInfo
+from ._info import ProviderClass, ProviderInfo
 from ._open import open_provider_from
 from ._registry import AUTOLOAD_ENV, Registry
 

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from hexkit.migrations._cli import add_migrate_parser, run_migrate
 
 from ._distributions import foreign_core, installed_distributions
-from ._errors import KNOWN_PROVIDERS, ProviderLoadError
+from ._errors import KNOWN_PROVIDERS, BrokenPlugin, ProviderLoadError
 from ._hooks import KINDS, ProviderKind
-from ._info import BrokenPlugin, ProviderInfo
+from ._info import ProviderInfo
 from ._registry import Registry
 
 __all__ = ["main"]

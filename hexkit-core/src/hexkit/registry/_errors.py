@@ -1,4 +1,4 @@
-"""Errors of the provider registry, as a tree.
+"""Errors of the provider registry, as a tree, and the broken plugins they report.
 
 ::
 
@@ -14,12 +14,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ._info import BrokenPlugin
+from dataclasses import dataclass
 
 __all__ = [
+    "BrokenPlugin",
     "BrokenPluginWarning",
     "ProviderConfigError",
     "ProviderConflictError",
@@ -35,6 +33,21 @@ KNOWN_PROVIDERS: dict[tuple[str, str], tuple[str, str]] = {
     ("dao", "postgres"): ("postgres", "hexkit-postgres"),
     ("objstorage", "s3"): ("s3", "hexkit-s3"),
 }
+
+
+@dataclass(frozen=True)
+class BrokenPlugin:
+    """A plugin that could not be imported or whose hook failed.
+
+    ``entry_point`` is the entry point's name (a plugin registered in code: its pluggy
+    name) and ``value`` what it points to (``module`` or ``module:attribute``).
+    """
+
+    entry_point: str
+    distribution: str | None
+    version: str | None
+    reason: str
+    value: str | None = None
 
 
 def install_hint(extra: str) -> str:
