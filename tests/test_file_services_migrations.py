@@ -11,7 +11,7 @@ from file_services.file_registry.migrations import LATEST, MIGRATIONS, FileRecor
 
 from hexkit.migrations import migrate, migration_status
 from hexkit.providers.memory import MemoryDaoFactory
-from hexkit.registry._cli import main
+from hexkit.cli import main
 
 RECORD = FileMetadata(
     file_id="report-1",

@@ -23,7 +23,7 @@ from hexkit.registry import (
     Registry,
     hookimpl,
 )
-from hexkit.registry._cli import main as cli_main
+from hexkit.cli import main as cli_main
 from hexkit.registry._open import open_provider_from
 
 

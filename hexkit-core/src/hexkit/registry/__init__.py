@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
-from ._distributions import InstalledDistribution, installed_distributions
+from ._distributions import InstalledDistribution, foreign_core, installed_distributions
 from ._errors import (
     BrokenPlugin,
     BrokenPluginWarning,
@@ -27,6 +27,7 @@ from ._errors import (
     ProviderLoadError,
     ProviderNotFoundError,
     RegistryError,
+    first_party_kind,
 )
 from ._hooks import ProviderKind, ProviderSpec, hookimpl, hookspec
 from ._info import ProviderClass, ProviderInfo
@@ -49,6 +50,8 @@ __all__ = [
     "Registry",
     "RegistryError",
     "default_registry",
+    "first_party_kind",
+    "foreign_core",
     "get_provider",
     "hookimpl",
     "hookspec",

@@ -24,6 +24,7 @@ __all__ = [
     "ProviderLoadError",
     "ProviderNotFoundError",
     "RegistryError",
+    "first_party_kind",
 ]
 
 # Providers we publish: (kind, name) -> (the core's extra that installs it, its distribution).
@@ -48,6 +49,18 @@ class BrokenPlugin:
     version: str | None
     reason: str
     value: str | None = None
+
+
+def first_party_kind(plugin: BrokenPlugin) -> str | None:
+    """Return the kind of provider a broken plugin holds when it is one we publish, else ``None``.
+
+    Only an entry point named after one of our providers, in the distribution we publish
+    it in, counts: a broken third-party plugin may hold providers of any kind.
+    """
+    for (kind, name), (_, distribution) in KNOWN_PROVIDERS.items():
+        if plugin.entry_point == name and plugin.distribution == distribution:
+            return kind
+    return None
 
 
 def install_hint(extra: str) -> str:
