@@ -17,7 +17,7 @@ EXPECTED = {
         "UniqueConstraintViolationError", "single_hit", "MAX_DOCUMENT_SIZE", "MAX_INDEXED_SIZE",
         "MAX_NESTING",
         "SORTABLE_TYPES", "STRING_STORED_TYPES", "DocumentTooLargeError", "InvalidDocumentError",
-        "UnsupportedFieldError", "ValidatedDto",
+        "UnsupportedFieldError", "ValidatedDto", "build_spec", "check_document",
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",
