@@ -9,7 +9,7 @@ import pytest
 
 from hexkit.cli import main
 
-MODULE = "from hexkit.testing._mig_base import migrations\nMIGRATIONS = migrations()\n"
+MODULE = "from hexkit.testing.migrations import migrations\nMIGRATIONS = migrations()\n"
 
 
 @pytest.fixture

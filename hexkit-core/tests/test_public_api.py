@@ -53,6 +53,14 @@ EXPECTED = {
         "migration_status", "rename_field", "split_collection", "check_migrations", "store_of",
     },
     "hexkit.cli": {"main"},
+    "hexkit.testing.dao": {
+        "Address", "Color", "DaoConformance", "Everything", "Level", "make_everything",
+    },
+    "hexkit.testing.migrations": {
+        "ITEMS", "ItemV1", "ItemV2", "MigrationConformance", "MigrationProcessTests", "item",
+        "migrations",
+    },
+    "hexkit.testing.objstorage": {"ObjectStorageConformance"},
     "hexkit.testing": {
         "Address", "Color", "DaoConformance", "Everything", "Level", "MigrationConformance",
         "MigrationProcessTests",

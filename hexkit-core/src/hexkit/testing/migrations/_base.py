@@ -22,7 +22,7 @@ from hexkit.migrations import (
 )
 from hexkit.protocols.dao import DaoFactoryProtocol
 
-from ._deadline import KitDeadline
+from .._deadline import KitDeadline
 
 __all__ = [
     "ITEMS",
