@@ -191,7 +191,7 @@ def circles(imports: Iterable[Import]) -> list[list[Import]]:
         if node not in index:
             visit(node)
     return sorted(
-        [item for member in group for item in edges[member] if item.target in group]
+        sorted(item for member in group for item in edges[member] if item.target in group)
         for group in groups
     )
 
