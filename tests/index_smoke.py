@@ -15,8 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from hexkit.registry import Registry
-from hexkit.registry._distributions import foreign_core
+from hexkit.registry import Registry, foreign_core
 
 
 def _digest(data: bytes) -> str:

@@ -9,9 +9,9 @@ import pytest
 from file_services.file_registry.core.models import FileMetadata
 from file_services.file_registry.migrations import LATEST, MIGRATIONS, FileRecordV1
 
+from hexkit.cli import main
 from hexkit.migrations import migrate, migration_status
 from hexkit.providers.memory import MemoryDaoFactory
-from hexkit.registry._cli import main
 
 RECORD = FileMetadata(
     file_id="report-1",

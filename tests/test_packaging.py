@@ -127,7 +127,7 @@ def test_plugins_register_entry_points_in_group_hexkit() -> None:
 
 def test_console_script_lists_providers_with_distribution_and_version() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "hexkit.registry._cli", "providers", "--json"],
+        [sys.executable, "-m", "hexkit.cli", "providers", "--json"],
         capture_output=True,
         text=True,
         check=False,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hexkit.registry._cli import main
+from hexkit.cli import main
 
-MODULE = "from hexkit.testing._mig_base import migrations\nMIGRATIONS = migrations()\n"
+MODULE = "from hexkit.testing.migrations import migrations\nMIGRATIONS = migrations()\n"
 
 
 @pytest.fixture
@@ -97,13 +97,13 @@ def test_config_from_a_file(
 def test_an_unreachable_database_is_a_one_line_error(
     capsys: pytest.CaptureFixture[str], module: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hexkit.migrations import _cli  # noqa: PLC0415 - the seam this test replaces
+    from hexkit.cli import _migrate  # noqa: PLC0415 - the seam this test replaces
     from hexkit.protocols.dao import DbUnavailableError  # noqa: PLC0415
 
     async def down(factory: object) -> object:
         raise DbUnavailableError("The database cannot be reached; check that it runs.")
 
-    monkeypatch.setattr(_cli, "migration_status", down)
+    monkeypatch.setattr(_migrate, "migration_status", down)
     for output in ("--json", None):
         argv = ["status", "--provider", "memory", "--migrations", module]
         code, out, err = _run(capsys, *argv, *([output] if output else []))

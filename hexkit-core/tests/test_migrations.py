@@ -24,7 +24,7 @@ from hexkit.migrations import (
 )
 from hexkit.protocols.dao import DaoError
 from hexkit.providers.memory import MemoryDaoFactory
-from hexkit.testing._mig_base import ITEMS, ItemV1, ItemV2, item, migrations
+from hexkit.testing.migrations import ITEMS, ItemV1, ItemV2, item, migrations
 
 
 def _apply(transform: Any, document: dict[str, Any], collection: str = "c") -> list[Any]:

@@ -17,7 +17,7 @@ EXPECTED = {
         "UniqueConstraintViolationError", "single_hit", "MAX_DOCUMENT_SIZE", "MAX_INDEXED_SIZE",
         "MAX_NESTING",
         "SORTABLE_TYPES", "STRING_STORED_TYPES", "DocumentTooLargeError", "InvalidDocumentError",
-        "UnsupportedFieldError", "ValidatedDto",
+        "UnsupportedFieldError", "ValidatedDto", "build_spec", "check_document",
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",
@@ -36,7 +36,7 @@ EXPECTED = {
         "ProviderConflictError", "ProviderInfo", "ProviderKind", "ProviderLoadError",
         "ProviderNotFoundError", "ProviderSpec", "Registry", "RegistryError", "default_registry",
         "get_provider", "hookimpl", "hookspec", "list_broken_plugins", "list_providers",
-        "open_provider", "register_plugin",
+        "open_provider", "register_plugin", "first_party_kind", "foreign_core",
     },
     "hexkit.providers.memory": {
         "MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory", "MemoryObjectStorage",
@@ -50,8 +50,17 @@ EXPECTED = {
         "MigrationValidationError", "MigrationsNotSupportedError", "StepReport",
         "SupportsMigrations", "Transform", "UnknownVersionError", "VersionMismatchError",
         "add_field", "change_id", "drop_field", "map_documents", "merge_collections", "migrate",
-        "migration_status", "rename_field", "split_collection",
+        "migration_status", "rename_field", "split_collection", "check_migrations", "store_of",
     },
+    "hexkit.cli": {"main"},
+    "hexkit.testing.dao": {
+        "Address", "Color", "DaoConformance", "Everything", "Level", "make_everything",
+    },
+    "hexkit.testing.migrations": {
+        "ITEMS", "ItemV1", "ItemV2", "MigrationConformance", "MigrationProcessTests", "item",
+        "migrations",
+    },
+    "hexkit.testing.objstorage": {"ObjectStorageConformance"},
     "hexkit.testing": {
         "Address", "Color", "DaoConformance", "Everything", "Level", "MigrationConformance",
         "MigrationProcessTests",

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from hexkit.cli import main as cli_main
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.providers.memory import MemoryDaoFactory, MemoryObjectStorage, MemoryObjectStorageConfig
 from hexkit.registry import (
@@ -23,7 +24,6 @@ from hexkit.registry import (
     Registry,
     hookimpl,
 )
-from hexkit.registry._cli import main as cli_main
 from hexkit.registry._open import open_provider_from
 
 

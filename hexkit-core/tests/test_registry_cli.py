@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from hexkit.cli import main
 from hexkit.registry import (
     BrokenPlugin,
     BrokenPluginWarning,
     ProviderNotFoundError,
     Registry,
+    foreign_core,
     installed_distributions,
 )
-from hexkit.registry._cli import main
-from hexkit.registry._distributions import foreign_core
 
 MakeDistribution = Callable[..., Path]
 

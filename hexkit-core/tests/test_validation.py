@@ -8,8 +8,7 @@ import uuid
 import pytest
 from pydantic import BaseModel
 
-from hexkit.protocols.dao import Index, InvalidFindMappingError, InvalidIdError
-from hexkit.protocols.dao._spec import build_spec
+from hexkit.protocols.dao import Index, InvalidFindMappingError, InvalidIdError, build_spec
 from hexkit.protocols.objstorage import (
     BucketIdValidationError,
     MultiPartUploadConfirmError,

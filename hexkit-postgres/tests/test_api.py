@@ -73,7 +73,7 @@ def test_the_plugins_providers_load() -> None:
 
 def test_the_cli_lists_dao_postgres() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "hexkit.registry._cli", "providers"],
+        [sys.executable, "-m", "hexkit.cli", "providers"],
         capture_output=True,
         text=True,
         check=True,

@@ -5,7 +5,9 @@ Define each version step as a :class:`Migration` of per-document transforms (hel
 :func:`map_documents`, :func:`split_collection`, :func:`merge_collections`) and run
 ``await migrate(dao_factory, MIGRATIONS, target=N)`` at service start. Providers
 implement :class:`MigrationStore` (see ``_store`` for the design); errors are drawn
-as a tree in ``_errors``. The how-to is ``hexkit-core/docs/migrations.md``.
+as a tree in ``_errors``. :func:`check_migrations` checks a list without running it
+(the ``hexkit migrate`` command does); :func:`store_of` returns a factory's store. The
+how-to is ``hexkit-core/docs/migrations.md``.
 """
 
 from ._errors import (
@@ -21,9 +23,9 @@ from ._errors import (
     UnknownVersionError,
     VersionMismatchError,
 )
-from ._migration import Migration
+from ._migration import Migration, check_migrations
 from ._pipeline import Failure, StepReport
-from ._runner import MigrationEvent, MigrationReport, migrate, migration_status
+from ._runner import MigrationEvent, MigrationReport, migrate, migration_status, store_of
 from ._store import HistoryEntry, LockInfo, MigrationState, MigrationStore, SupportsMigrations
 from ._transforms import (
     Document,
@@ -63,6 +65,7 @@ __all__ = [
     "VersionMismatchError",
     "add_field",
     "change_id",
+    "check_migrations",
     "drop_field",
     "map_documents",
     "merge_collections",
@@ -70,4 +73,5 @@ __all__ = [
     "migration_status",
     "rename_field",
     "split_collection",
+    "store_of",
 ]

@@ -8,8 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from hexkit.protocols.dao import DaoSpec, DaoUsageError
-from hexkit.protocols.dao._spec import build_spec
+from hexkit.protocols.dao import DaoSpec, DaoUsageError, build_spec
 
 from ._errors import (
     IrreversibleMigrationError,
@@ -19,7 +18,7 @@ from ._errors import (
 )
 from ._transforms import Transform
 
-__all__ = ["Migration", "Step", "plan_steps"]
+__all__ = ["Migration", "Step", "check_migrations", "plan_steps"]
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hexkit.protocols.dao import InvalidDocumentError, ValidatedDto
-from hexkit.protocols.dao._documents import check_document
+from hexkit.protocols.dao import InvalidDocumentError, ValidatedDto, check_document
 
 from ._errors import MigrationDefinitionError, MigrationTransformError
 from ._migration import Step

@@ -18,17 +18,19 @@ from pydantic_settings import BaseSettings
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
-from ._distributions import InstalledDistribution, installed_distributions
+from ._distributions import InstalledDistribution, foreign_core, installed_distributions
 from ._errors import (
+    BrokenPlugin,
     BrokenPluginWarning,
     ProviderConfigError,
     ProviderConflictError,
     ProviderLoadError,
     ProviderNotFoundError,
     RegistryError,
+    first_party_kind,
 )
 from ._hooks import ProviderKind, ProviderSpec, hookimpl, hookspec
-from ._info import BrokenPlugin, ProviderClass, ProviderInfo
+from ._info import ProviderClass, ProviderInfo
 from ._open import open_provider_from
 from ._registry import AUTOLOAD_ENV, Registry
 
@@ -48,6 +50,8 @@ __all__ = [
     "Registry",
     "RegistryError",
     "default_registry",
+    "first_party_kind",
+    "foreign_core",
     "get_provider",
     "hookimpl",
     "hookspec",

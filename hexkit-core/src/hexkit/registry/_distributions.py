@@ -2,8 +2,8 @@
 
 PyPI hosts an unrelated project named ``hexkit``. When an installer resolves our name
 there, its distribution replaces or shadows ours; we recognise ours by the console
-script it declares (``hexkit = hexkit.registry._cli:main``), which every install of
-ours carries, wheel or editable.
+script it declares (``hexkit = hexkit.cli:main``; ``hexkit.registry._cli:main`` before
+the command moved to ``hexkit.cli``), which every install of ours carries, wheel or editable.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from ._hooks import PROJECT_NAME
 __all__ = ["CORE_DISTRIBUTION", "InstalledDistribution", "foreign_core", "installed_distributions"]
 
 CORE_DISTRIBUTION = "hexkit"
-_MARKER = "hexkit.registry._cli:main"
+# The current target first; the former one still marks an install of ours whose metadata
+# predates the move (an editable install not yet reinstalled).
+_MARKERS = ("hexkit.cli:main", "hexkit.registry._cli:main")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def foreign_core() -> str | None:
     if core is None:
         return None
     scripts = core.entry_points.select(group="console_scripts", name=CORE_DISTRIBUTION)
-    if any(entry_point.value == _MARKER for entry_point in scripts):
+    if any(entry_point.value in _MARKERS for entry_point in scripts):
         return None
     location = core.locate_file("")
     return (

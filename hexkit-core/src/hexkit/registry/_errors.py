@@ -1,4 +1,4 @@
-"""Errors of the provider registry, as a tree.
+"""Errors of the provider registry, as a tree, and the broken plugins they report.
 
 ::
 
@@ -14,18 +14,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ._info import BrokenPlugin
+from dataclasses import dataclass
 
 __all__ = [
+    "BrokenPlugin",
     "BrokenPluginWarning",
     "ProviderConfigError",
     "ProviderConflictError",
     "ProviderLoadError",
     "ProviderNotFoundError",
     "RegistryError",
+    "first_party_kind",
 ]
 
 # Providers we publish: (kind, name) -> (the core's extra that installs it, its distribution).
@@ -35,6 +34,33 @@ KNOWN_PROVIDERS: dict[tuple[str, str], tuple[str, str]] = {
     ("dao", "postgres"): ("postgres", "hexkit-postgres"),
     ("objstorage", "s3"): ("s3", "hexkit-s3"),
 }
+
+
+@dataclass(frozen=True)
+class BrokenPlugin:
+    """A plugin that could not be imported or whose hook failed.
+
+    ``entry_point`` is the entry point's name (a plugin registered in code: its pluggy
+    name) and ``value`` what it points to (``module`` or ``module:attribute``).
+    """
+
+    entry_point: str
+    distribution: str | None
+    version: str | None
+    reason: str
+    value: str | None = None
+
+
+def first_party_kind(plugin: BrokenPlugin) -> str | None:
+    """Return the kind of provider a broken plugin holds when it is one we publish, else ``None``.
+
+    Only an entry point named after one of our providers, in the distribution we publish
+    it in, counts: a broken third-party plugin may hold providers of any kind.
+    """
+    for (kind, name), (_, distribution) in KNOWN_PROVIDERS.items():
+        if plugin.entry_point == name and plugin.distribution == distribution:
+            return kind
+    return None
 
 
 def install_hint(extra: str) -> str:

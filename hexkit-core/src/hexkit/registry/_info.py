@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings
 from ._errors import ProviderLoadError
 from ._hooks import ProviderKind
 
-__all__ = ["BrokenPlugin", "ProviderClass", "ProviderInfo"]
+__all__ = ["ProviderClass", "ProviderInfo"]
 
 
 @runtime_checkable
@@ -58,18 +58,3 @@ class ProviderInfo:
                 reason="it is not a class with config_model and construct()",
             )
         return cast("type[ProviderClass]", provider)
-
-
-@dataclass(frozen=True)
-class BrokenPlugin:
-    """A plugin that could not be imported or whose hook failed.
-
-    ``entry_point`` is the entry point's name (a plugin registered in code: its pluggy
-    name) and ``value`` what it points to (``module`` or ``module:attribute``).
-    """
-
-    entry_point: str
-    distribution: str | None
-    version: str | None
-    reason: str
-    value: str | None = None

@@ -13,9 +13,14 @@ from typing import cast
 
 import pluggy
 
-from ._errors import BrokenPluginWarning, ProviderConflictError, ProviderNotFoundError
+from ._errors import (
+    BrokenPlugin,
+    BrokenPluginWarning,
+    ProviderConflictError,
+    ProviderNotFoundError,
+)
 from ._hooks import KINDS, PROJECT_NAME, HexkitHookSpecs, ProviderKind, ProviderSpec
-from ._info import BrokenPlugin, ProviderInfo
+from ._info import ProviderInfo
 
 __all__ = ["AUTOLOAD_ENV", "Registry"]
 

@@ -6,15 +6,16 @@ and supply fixtures; every protocol rule then runs against the provider.
 :class:`MigrationProcessTests` SIGKILLs a real runner process mid-migration and reruns.
 :func:`check_plugin_module` checks that a plugin module imports nothing heavy;
 :func:`free_port` and :func:`docker_available` help providers' test utilities start servers.
+
+The kits live in sub-packages by concern, whose public names may be imported too:
+``hexkit.testing.dao``, ``hexkit.testing.objstorage`` and ``hexkit.testing.migrations``.
 """
 
-from ._dao_kit import DaoConformance
-from ._dao_models import Address, Color, Everything, Level, make_everything
-from ._mig_kit import MigrationConformance
-from ._mig_process import MigrationProcessTests
-from ._obj_kit import ObjectStorageConformance
 from ._plugins import check_plugin_module
 from ._servers import docker_available, free_port
+from .dao import Address, Color, DaoConformance, Everything, Level, make_everything
+from .migrations import MigrationConformance, MigrationProcessTests
+from .objstorage import ObjectStorageConformance
 
 __all__ = [
     "Address",

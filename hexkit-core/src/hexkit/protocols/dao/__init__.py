@@ -3,10 +3,13 @@
 Application cores type against :class:`Dao`, :class:`DaoSurrogateId` and
 :class:`DaoFactoryProtocol`; providers subclass :class:`DaoFactoryProtocol`,
 build their DAOs from the validated :class:`DaoSpec`, and validate finds with
-:meth:`DaoSpec.find_query`. See ``_errors`` for the error tree.
+:meth:`DaoSpec.find_query`. :func:`build_spec` validates ``get_dao`` arguments into a
+spec and :func:`check_document` applies the storage rules to a dumped document, for code
+that validates data outside a DAO (``hexkit.migrations``). See ``_errors`` for the error
+tree.
 """
 
-from ._documents import MAX_DOCUMENT_SIZE, MAX_INDEXED_SIZE, MAX_NESTING
+from ._documents import MAX_DOCUMENT_SIZE, MAX_INDEXED_SIZE, MAX_NESTING, check_document
 from ._errors import (
     CreationModelError,
     DaoError,
@@ -31,7 +34,16 @@ from ._errors import (
     UnsupportedFieldError,
 )
 from ._protocol import Dao, DaoFactoryProtocol, DaoSurrogateId, FindResult
-from ._spec import DaoSpec, FindQuery, IdGenerator, IdType, Index, ValidatedDto, single_hit
+from ._spec import (
+    DaoSpec,
+    FindQuery,
+    IdGenerator,
+    IdType,
+    Index,
+    ValidatedDto,
+    build_spec,
+    single_hit,
+)
 from ._types import SORTABLE_TYPES, STRING_STORED_TYPES
 
 __all__ = [
@@ -71,5 +83,7 @@ __all__ = [
     "UniqueConstraintViolationError",
     "UnsupportedFieldError",
     "ValidatedDto",
+    "build_spec",
+    "check_document",
     "single_hit",
 ]

@@ -2,7 +2,7 @@
 
 The migration kit simulates crashes inside the test process; here a real process dies,
 with its connections, its half-written staging data and its lock, at a point its event
-hook reports (``hexkit.testing._mig_child``). The rerun must lose and repeat nothing.
+hook reports (``hexkit.testing.migrations._child``). The rerun must lose and repeat nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 from hexkit.migrations import migrate, migration_status
 from hexkit.protocols.dao import DaoFactoryProtocol
 
-from . import _mig_child as child
-from ._deadline import KitDeadline
+from .._deadline import KitDeadline
+from . import _child as child
 
 __all__ = ["MigrationProcessTests", "run_until_killed"]
 

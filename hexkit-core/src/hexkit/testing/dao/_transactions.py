@@ -13,8 +13,8 @@ from hexkit.protocols.dao import (
     TransactionsNotSupportedError,
 )
 
-from ._dao_base import DaoKitBase
-from ._dao_models import make_everything
+from ._base import DaoKitBase
+from ._models import make_everything
 
 __all__ = ["DaoTransactionTests"]
 

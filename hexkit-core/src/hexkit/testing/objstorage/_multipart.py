@@ -16,7 +16,7 @@ from hexkit.protocols.objstorage import (
     TransferRejectedError,
 )
 
-from ._obj_base import ObjectStorageKitBase, content_md5, drain, payload
+from ._base import ObjectStorageKitBase, content_md5, drain, payload
 
 __all__ = ["MultipartTests"]
 

@@ -17,13 +17,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hexkit.migrations import (
+    Migration,
+    MigrationError,
+    MigrationReport,
+    MigrationState,
+    check_migrations,
+    migrate,
+    migration_status,
+)
 from hexkit.protocols.dao import DaoError
 from hexkit.registry import RegistryError, open_provider
-
-from ._errors import MigrationError
-from ._migration import Migration, check_migrations
-from ._runner import MigrationReport, migrate, migration_status
-from ._store import MigrationState
 
 __all__ = ["add_migrate_parser", "run_migrate"]
 

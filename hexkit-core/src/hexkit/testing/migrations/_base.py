@@ -18,10 +18,11 @@ from hexkit.migrations import (
     migration_status,
     rename_field,
     split_collection,
+    store_of,
 )
 from hexkit.protocols.dao import DaoFactoryProtocol
 
-from ._deadline import KitDeadline
+from .._deadline import KitDeadline
 
 __all__ = [
     "ITEMS",
@@ -164,7 +165,7 @@ class MigrationKitBase(KitDeadline):
     @staticmethod
     async def staging_left(factory: DaoFactoryProtocol) -> list[str]:
         """Return the physical collections that neither a DAO name nor the layout explain."""
-        store = factory.migration_store()  # type: ignore[attr-defined]
+        store = store_of(factory)
         state = await migration_status(factory)
         return [
             name

@@ -16,8 +16,8 @@ from hexkit.protocols.dao import (
     NoHitsFoundError,
 )
 
-from ._dao_base import DaoKitBase
-from ._dao_models import Color, Everything, Level, make_everything
+from ._base import DaoKitBase
+from ._models import Color, Everything, Level, make_everything
 
 __all__ = ["DaoFindTests"]
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from hexkit.protocols.dao import DaoFactoryProtocol, InvalidDocumentError, ResourceNotFoundError
 
-from ._dao_base import DaoKitBase, unique_name
-from ._dao_models import (
+from ._base import DaoKitBase, unique_name
+from ._models import (
     Everything,
     EverythingCreation,
     UuidKeyed,

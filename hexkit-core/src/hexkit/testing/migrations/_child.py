@@ -1,4 +1,7 @@
-"""A migration runner to SIGKILL: ``python -m hexkit.testing._mig_child PROVIDER STAGE AFTER``.
+"""A migration runner to SIGKILL.
+
+``python -m hexkit.testing.migrations._child PROVIDER STAGE AFTER`` (run by module name,
+so it moves with the package).
 
 It builds the ``dao`` provider ``PROVIDER`` from the registry with its config read from
 the environment (``HEXKIT_<NAME>_*``), migrates to version 1 in batches of

@@ -15,7 +15,7 @@ from hexkit.migrations import (
 )
 from hexkit.protocols.dao import DaoFactoryProtocol
 
-from ._mig_base import ItemV1, ItemV2, MigrationKitBase, SimulatedCrash, crash_at, migrations
+from ._base import ItemV1, ItemV2, MigrationKitBase, SimulatedCrash, crash_at, migrations
 
 __all__ = ["MigrationSafetyTests"]
 

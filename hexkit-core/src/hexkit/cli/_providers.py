@@ -1,8 +1,7 @@
-"""The ``hexkit`` console script.
+"""``hexkit providers [--kind K] [--json]`` and ``hexkit --version``.
 
-``hexkit --version`` names the core and every provider distribution;
-``hexkit providers [--kind K] [--json]`` lists providers; ``hexkit migrate status|up|down``
-runs ``hexkit.migrations`` (see ``hexkit.migrations._cli``).
+Both read the registry's public API only: the providers and broken plugins of a fresh
+registry, the installed distributions, and whether the installed core is ours.
 """
 
 from __future__ import annotations
@@ -11,17 +10,22 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from typing import Any, get_args
 
-from hexkit.migrations._cli import add_migrate_parser, run_migrate
+from hexkit.registry import (
+    BrokenPlugin,
+    ProviderInfo,
+    ProviderKind,
+    ProviderLoadError,
+    Registry,
+    first_party_kind,
+    foreign_core,
+    installed_distributions,
+)
 
-from ._distributions import foreign_core, installed_distributions
-from ._errors import KNOWN_PROVIDERS, ProviderLoadError
-from ._hooks import KINDS, ProviderKind
-from ._info import BrokenPlugin, ProviderInfo
-from ._registry import Registry
+__all__ = ["add_providers_parser", "run_providers", "version_text"]
 
-__all__ = ["main"]
+KINDS: tuple[ProviderKind, ...] = get_args(ProviderKind)
 
 
 def _status(info: ProviderInfo, claims: Counter[tuple[ProviderKind, str]]) -> str:
@@ -36,14 +40,11 @@ def _status(info: ProviderInfo, claims: Counter[tuple[ProviderKind, str]]) -> st
 
 def _broken_kind(broken: BrokenPlugin) -> str:
     """Return the kind a broken plugin provides, if it is one we publish; else ``"?"``."""
-    for (kind, name), (_, distribution) in KNOWN_PROVIDERS.items():
-        if broken.entry_point == name and broken.distribution == distribution:
-            return kind
-    return "?"
+    return first_party_kind(broken) or "?"
 
 
-def _rows(registry: Registry, kind: str | None) -> list[dict[str, str]]:
-    providers = registry.list_providers(kind)  # type: ignore[arg-type]
+def _rows(registry: Registry, kind: ProviderKind | None) -> list[dict[str, str]]:
+    providers = registry.list_providers(kind)
     claims = Counter((info.kind, info.name) for info in providers)
     rows = [
         {
@@ -83,7 +84,8 @@ def _exit_status(rows: list[dict[str, str]], kind: str | None) -> int:
     return int(any(row["status"] != "ok" and kind in (None, row["kind"]) for row in rows))
 
 
-def _version_text() -> str:
+def version_text() -> str:
+    """Name the core and every provider distribution with their versions (``--version``)."""
     lines = [
         f"{dist.name} {dist.version or '(not installed as a distribution)'}"
         for dist in installed_distributions()
@@ -104,15 +106,8 @@ def _table(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the console script; return the exit status."""
-    parser = argparse.ArgumentParser(prog="hexkit", description="hexkit provider tools")
-    parser.add_argument(
-        "--version",
-        action="store_true",
-        help="print the versions of the core and of every provider distribution",
-    )
-    commands = parser.add_subparsers(dest="command")
+def add_providers_parser(commands: Any) -> None:
+    """Add ``providers`` with its options to the console script's subcommands."""
     providers = commands.add_parser("providers", help="list installed providers")
     providers.add_argument(
         "--kind",
@@ -120,16 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only providers of this kind (and the exit status only for them)",
     )
     providers.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    add_migrate_parser(commands)
-    args = parser.parse_args(argv)
-    if args.version:
-        print(_version_text())
-        return 0
-    if args.command is None:
-        parser.error("name a command: providers or migrate (or use --version)")
-    if args.command == "migrate":
-        return run_migrate(args)
 
+
+def run_providers(args: argparse.Namespace) -> int:
+    """Run ``hexkit providers``; return the exit status (1 if a listed provider is not ok)."""
     problem = foreign_core()
     if problem is not None:
         print(f"warning: {problem}", file=sys.stderr)
@@ -140,7 +129,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(_table(rows))
     return 1 if problem is not None else _exit_status(rows, args.kind)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -15,7 +15,7 @@ from hexkit.protocols.objstorage import (
     ObjectStorageProtocol,
 )
 
-from ._obj_base import MIB, ObjectStorageKitBase, drain, payload
+from ._base import MIB, ObjectStorageKitBase, drain, payload
 
 __all__ = ["ObjectTests"]
 

@@ -13,7 +13,7 @@ from hexkit.protocols.objstorage import (
     ObjectStorageProtocol,
 )
 
-from ._obj_base import ObjectStorageKitBase, payload
+from ._base import ObjectStorageKitBase, payload
 
 __all__ = ["BucketTests"]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ._obj_buckets import BucketTests
-from ._obj_multipart import MultipartTests
-from ._obj_objects import ObjectTests
-from ._obj_urls import PresignedUrlTests
+from ._buckets import BucketTests
+from ._multipart import MultipartTests
+from ._objects import ObjectTests
+from ._urls import PresignedUrlTests
 
 __all__ = ["ObjectStorageConformance"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._mig_safety import MigrationSafetyTests
-from ._mig_steps import MigrationStepTests
+from ._safety import MigrationSafetyTests
+from ._steps import MigrationStepTests
 
 __all__ = ["MigrationConformance"]
 

@@ -19,8 +19,8 @@ from hexkit.protocols.dao import (
 )
 from hexkit.protocols.dao import Index as DaoIndex
 
-from ._dao_base import DaoKitBase, unique_name
-from ._dao_models import Address, Everything, IntKeyed, UuidKeyed, make_everything
+from ._base import DaoKitBase, unique_name
+from ._models import Address, Everything, IntKeyed, UuidKeyed, make_everything
 
 __all__ = ["DaoCrudTests"]
 

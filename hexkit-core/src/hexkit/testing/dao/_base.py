@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from hexkit.protocols.dao import Dao, DaoFactoryProtocol, Index
 
-from ._dao_models import Everything
-from ._deadline import KitDeadline
+from .._deadline import KitDeadline
+from ._models import Everything
 
 __all__ = ["DaoKitBase", "unique_name"]
 

@@ -26,8 +26,8 @@ from hexkit.protocols.dao import (
     UnsupportedFieldError,
 )
 
-from ._dao_base import DaoKitBase, unique_name
-from ._dao_models import Extras, IntKeyed, Secretive, make_everything, make_extras
+from ._base import DaoKitBase, unique_name
+from ._models import Extras, IntKeyed, Secretive, make_everything, make_extras
 
 __all__ = ["DaoValueTests"]
 

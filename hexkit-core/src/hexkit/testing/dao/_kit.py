@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ._dao_crud import DaoCrudTests
-from ._dao_find import DaoFindTests
-from ._dao_indexes import DaoIndexTests
-from ._dao_rules import DaoRuleTests
-from ._dao_surrogate import DaoSurrogateIdTests
-from ._dao_transactions import DaoTransactionTests
-from ._dao_values import DaoValueTests
+from ._crud import DaoCrudTests
+from ._find import DaoFindTests
+from ._indexes import DaoIndexTests
+from ._rules import DaoRuleTests
+from ._surrogate import DaoSurrogateIdTests
+from ._transactions import DaoTransactionTests
+from ._values import DaoValueTests
 
 __all__ = ["DaoConformance"]
 

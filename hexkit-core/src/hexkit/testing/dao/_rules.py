@@ -17,8 +17,8 @@ from hexkit.protocols.dao import (
     UniqueConstraintViolationError,
 )
 
-from ._dao_base import DaoKitBase, unique_name
-from ._dao_models import Address, Extras, Level, Ranked, make_everything
+from ._base import DaoKitBase, unique_name
+from ._models import Address, Extras, Level, Ranked, make_everything
 
 __all__ = ["DaoRuleTests"]
 

@@ -15,7 +15,7 @@ from hexkit.migrations import (
 )
 from hexkit.protocols.dao import DaoFactoryProtocol
 
-from ._mig_base import ITEMS, ItemV1, ItemV2, MigrationKitBase, SmallItemV2, migrations
+from ._base import ITEMS, ItemV1, ItemV2, MigrationKitBase, SmallItemV2, migrations
 
 __all__ = ["MigrationStepTests"]
 

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
-from ._deadline import KitDeadline
+from .._deadline import KitDeadline
 
 __all__ = ["ObjectStorageKitBase", "content_md5", "drain", "payload"]
 

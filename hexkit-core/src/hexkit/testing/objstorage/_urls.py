@@ -13,7 +13,7 @@ from hexkit.protocols.objstorage import (
     TransferRejectedError,
 )
 
-from ._obj_base import ObjectStorageKitBase, drain, payload
+from ._base import ObjectStorageKitBase, drain, payload
 
 __all__ = ["PresignedUrlTests"]
 
