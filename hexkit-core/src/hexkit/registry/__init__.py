@@ -29,6 +29,7 @@ from ._errors import (
 )
 from ._hooks import ProviderKind, ProviderSpec, hookimpl, hookspec
 from ._info import BrokenPlugin, ProviderClass, ProviderInfo
+from ._lazy import lazy_exports
 from ._open import open_provider_from
 from ._registry import AUTOLOAD_ENV, Registry
 
@@ -52,6 +53,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "installed_distributions",
+    "lazy_exports",
     "list_broken_plugins",
     "list_providers",
     "open_provider",
