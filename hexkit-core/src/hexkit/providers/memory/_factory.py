@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from pydantic_settings import BaseSettings
 
 from hexkit.migrations import MigrationStore
-from hexkit.protocols.dao import DaoFactoryProtocol, DaoSpec, TransactionError
+from hexkit.protocols.dao import Dao, DaoFactoryProtocol, DaoSpec, DaoSurrogateId, TransactionError
 
 from ._config import MemoryDaoConfig
 from ._dao import MemoryDao, MemoryDaoSurrogateId
@@ -43,7 +43,8 @@ class MemoryDaoFactory(DaoFactoryProtocol):
         """Return the store through which ``hexkit.migrations`` migrates these collections."""
         return MemoryMigrationStore(self._collections, self._migrations)
 
-    async def _get_dao(self, spec: DaoSpec[Any]) -> MemoryDao[Any] | MemoryDaoSurrogateId[Any]:
+    async def _get_dao(self, spec: DaoSpec[Any]) -> Dao[Any] | DaoSurrogateId[Any, Any]:
+        # Annotated with the protocols, so mypy checks that both DAO classes implement them.
         # A migrated DAO name is held by the physical collection the migration state names.
         physical = self._migrations.state.physical(spec.name)
         collection = self._collections.get(physical)

@@ -11,9 +11,11 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
+    Dao,
     DaoError,
     DaoFactoryProtocol,
     DaoSpec,
+    DaoSurrogateId,
     DaoUsageError,
     DbTimeoutError,
     TransactionError,
@@ -92,7 +94,8 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             translate=lambda error, name: self._translated(error, collection=name),
         )
 
-    async def _get_dao(self, spec: DaoSpec[Any]) -> MongoDbDao[Any] | MongoDbDaoSurrogateId[Any]:
+    async def _get_dao(self, spec: DaoSpec[Any]) -> Dao[Any] | DaoSurrogateId[Any, Any]:
+        # Annotated with the protocols, so mypy checks that both DAO classes implement them.
         if spec.name == STATE_COLLECTION:
             raise DaoUsageError(
                 f"The DAO name {spec.name!r} is reserved by hexkit-mongodb for the migration"

@@ -9,7 +9,14 @@ from typing import Any, ClassVar
 import asyncpg
 
 from hexkit.migrations import MigrationStore
-from hexkit.protocols.dao import DaoError, DaoFactoryProtocol, DaoSpec, DaoUsageError
+from hexkit.protocols.dao import (
+    Dao,
+    DaoError,
+    DaoFactoryProtocol,
+    DaoSpec,
+    DaoSurrogateId,
+    DaoUsageError,
+)
 
 from ._config import PostgresConfig
 from ._dao import PostgresDao, PostgresDaoSurrogateId
@@ -77,7 +84,8 @@ class PostgresDaoFactory(DaoFactoryProtocol):
         """Drop a table from the table-ready cache: a migration dropped it."""
         self._ready = {key for key in self._ready if key[0] != table}
 
-    async def _get_dao(self, spec: DaoSpec[Any]) -> PostgresDao[Any] | PostgresDaoSurrogateId[Any]:
+    async def _get_dao(self, spec: DaoSpec[Any]) -> Dao[Any] | DaoSurrogateId[Any, Any]:
+        # Annotated with the protocols, so mypy checks that both DAO classes implement them.
         if spec.name == STATE_TABLE:
             raise DaoUsageError(
                 f"The DAO name {spec.name!r} is reserved by hexkit-postgres for the migration"
