@@ -21,7 +21,7 @@ EXPECTED = {
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",
-        "BucketIdValidationError", "BucketNotEmptyError", "BucketNotFoundError",
+        "BucketIdValidationError", "BucketNotEmptyError", "BucketNotFoundError", "Data",
         "MultiPartUploadAbortError", "MultiPartUploadAlreadyExistsError",
         "MultiPartUploadConfirmError", "MultiPartUploadError", "MultiPartUploadNotFoundError",
         "ObjectAlreadyExistsError", "ObjectError", "ObjectIdValidationError", "ObjectMetadata",
@@ -35,8 +35,8 @@ EXPECTED = {
         "installed_distributions", "ProviderClass", "ProviderConfigError",
         "ProviderConflictError", "ProviderInfo", "ProviderKind", "ProviderLoadError",
         "ProviderNotFoundError", "ProviderSpec", "Registry", "RegistryError", "default_registry",
-        "get_provider", "hookimpl", "hookspec", "list_broken_plugins", "list_providers",
-        "open_provider", "register_plugin", "first_party_kind", "foreign_core",
+        "get_provider", "hookimpl", "hookspec", "lazy_exports", "list_broken_plugins",
+        "list_providers", "open_provider", "register_plugin", "first_party_kind", "foreign_core",
     },
     "hexkit.providers.memory": {
         "MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory", "MemoryObjectStorage",

@@ -26,6 +26,8 @@ def test_package_exports_exactly_the_public_names() -> None:
         "MongoDbDao",
         "MongoDbDaoFactory",
         "MongoDbDaoSurrogateId",
+        "encode_document",
+        "to_decimal",
     ]
     for name in package.__all__:
         assert getattr(package, name).__module__.startswith("hexkit.providers.mongodb._")

@@ -22,10 +22,12 @@ VERSION = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
 
 def test_public_names_are_pinned() -> None:
     assert hexkit.providers.postgres.__all__ == [
+        "FIND_BATCH_SIZE",
         "PostgresConfig",
         "PostgresDao",
         "PostgresDaoFactory",
         "PostgresDaoSurrogateId",
+        "encode_document",
     ]
     assert hexkit.providers.postgres.testutils.__all__ == [
         "BACKEND_ENV",
@@ -38,7 +40,10 @@ def test_public_names_are_pinned() -> None:
         "postgres_server",
         "start_server",
     ]
+    assert hexkit.providers.postgres.FIND_BATCH_SIZE > 0
     for name in hexkit.providers.postgres.__all__:
+        if name == "FIND_BATCH_SIZE":
+            continue  # an int: it has no __module__
         home = getattr(hexkit.providers.postgres, name).__module__
         assert home.startswith("hexkit.providers.postgres._")
 

@@ -212,7 +212,7 @@ async def test_many_get_dao_calls_at_once_all_succeed(postgres: PostgresFixture)
 
 
 async def test_find_all_streams_past_one_batch_in_order(postgres: PostgresFixture) -> None:
-    from hexkit.providers.postgres._find import BATCH_SIZE  # noqa: PLC0415
+    from hexkit.providers.postgres import FIND_BATCH_SIZE as BATCH_SIZE  # noqa: PLC0415
 
     dao = await postgres.dao_factory.get_dao(name="many", dto_model=Person, id_field="id")
     async with postgres.connect() as connection:

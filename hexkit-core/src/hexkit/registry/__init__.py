@@ -31,6 +31,7 @@ from ._errors import (
 )
 from ._hooks import ProviderKind, ProviderSpec, hookimpl, hookspec
 from ._info import ProviderClass, ProviderInfo
+from ._lazy import lazy_exports
 from ._open import open_provider_from
 from ._registry import AUTOLOAD_ENV, Registry
 
@@ -56,6 +57,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "installed_distributions",
+    "lazy_exports",
     "list_broken_plugins",
     "list_providers",
     "open_provider",

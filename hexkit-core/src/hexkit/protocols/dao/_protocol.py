@@ -60,7 +60,13 @@ class FindResult(ABC, Generic[T]):
 
 
 class _DaoCommon(Protocol[Dto]):
-    """The methods both DAO flavours share."""
+    """The methods both DAO flavours share: reads, update, upsert, delete and finds.
+
+    :class:`Dao` and :class:`DaoSurrogateId` extend it side by side, neither a subtype of
+    the other, because their ``insert`` differs in parameter and result. Implementations
+    do the same (a shared base class, then one ``insert`` each), so no ``insert``
+    overrides another and none needs a ``type: ignore[override]``.
+    """
 
     async def get_by_id(self, id_: Any) -> Dto:
         """Return the resource with this ID or raise ``ResourceNotFoundError``."""

@@ -24,7 +24,7 @@ from ._errors import (
     StorageUnavailableError,
 )
 from ._models import ObjectMetadata, PresignedPostURL, UploadedPart
-from ._protocol import ObjectStorageProtocol
+from ._protocol import Data, ObjectStorageProtocol
 from ._transfer import PresignedTransfer, TransferRejectedError
 from ._validation import (
     MAX_EXPIRES_AFTER,
@@ -42,6 +42,7 @@ __all__ = [
     "BucketIdValidationError",
     "BucketNotEmptyError",
     "BucketNotFoundError",
+    "Data",
     "MultiPartUploadAbortError",
     "MultiPartUploadAlreadyExistsError",
     "MultiPartUploadConfirmError",

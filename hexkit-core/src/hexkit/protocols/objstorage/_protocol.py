@@ -27,8 +27,9 @@ from ._validation import (
     validate_object_id,
 )
 
-__all__ = ["ObjectStorageProtocol"]
+__all__ = ["Data", "ObjectStorageProtocol"]
 
+# What put_object takes: the whole content, or its chunks as an async iterable.
 Data = bytes | AsyncIterable[bytes]
 
 

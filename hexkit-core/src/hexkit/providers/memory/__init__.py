@@ -2,11 +2,21 @@
 
 Use them as test doubles in application unit tests; every factory or storage
 instance has its own state, and nothing a caller holds aliases stored state.
+The public names load on first access, as in every provider package.
 """
 
-from ._dao import MemoryDao, MemoryDaoConfig, MemoryDaoFactory
-from ._objstorage import MemoryObjectStorage, MemoryObjectStorageConfig
-from ._urls import MemoryTransfer
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hexkit.registry import lazy_exports
+
+if TYPE_CHECKING:
+    from ._config import MemoryDaoConfig, MemoryObjectStorageConfig
+    from ._dao import MemoryDao
+    from ._factory import MemoryDaoFactory
+    from ._objstorage import MemoryObjectStorage
+    from ._urls import MemoryTransfer
 
 __all__ = [
     "MemoryDao",
@@ -16,3 +26,15 @@ __all__ = [
     "MemoryObjectStorageConfig",
     "MemoryTransfer",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "MemoryDao": "._dao",
+        "MemoryDaoConfig": "._config",
+        "MemoryDaoFactory": "._factory",
+        "MemoryObjectStorage": "._objstorage",
+        "MemoryObjectStorageConfig": "._config",
+        "MemoryTransfer": "._urls",
+    },
+)

@@ -2,62 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from enum import Enum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
     DaoError,
-    DaoFactoryProtocol,
     DaoSpec,
     FindQuery,
     FindResult,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
-    TransactionError,
     single_hit,
 )
 
-from ._migrations import MemoryMigrationStore, StateHolder
+from ._find import MemoryFindResult
 from ._state import DELETED, Collection, Transaction, check_unique, field_value, freeze
 
-__all__ = ["MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory"]
+__all__ = ["MemoryDao", "MemoryDaoSurrogateId"]
 
 Dto = TypeVar("Dto", bound=BaseModel)
-
-
-class MemoryDaoConfig(BaseSettings):
-    """The memory DAO provider needs no settings."""
-
-    model_config = SettingsConfigDict(env_prefix="HEXKIT_MEMORY_", hide_input_in_errors=True)
-
-
-class _MemoryFindResult(FindResult[Dto]):
-    """Hits taken from a snapshot made on first iteration, copied out one by one."""
-
-    def __init__(self, dao: MemoryDao[Dto], query: FindQuery) -> None:
-        self._dao = dao
-        self._query = query
-        self._hits: Iterator[BaseModel] | None = None
-
-    async def __anext__(self) -> Dto:
-        if self._hits is None:
-            matches = self._dao._matches(self._query)
-            end = None if self._query.limit is None else self._query.skip + self._query.limit
-            self._hits = iter(matches[self._query.skip : end])
-        try:
-            return self._dao._copy_out(next(self._hits))
-        except StopIteration:
-            raise StopAsyncIteration from None
-
-    async def total_count(self) -> int:
-        return len(self._dao._matches(self._query))
 
 
 def _sort_key(path: str) -> Any:
@@ -70,20 +37,28 @@ def _sort_key(path: str) -> Any:
     return key
 
 
-class MemoryDao(Generic[Dto]):
-    """A DAO over one in-memory collection; callers choose the IDs."""
+class _MemoryDaoBase(Generic[Dto]):
+    """What both DAO flavours share: everything but ``insert``.
+
+    ``transactions`` is the factory's open transaction of this task, the only factory
+    state a DAO reads.
+    """
 
     def __init__(
-        self, factory: MemoryDaoFactory, spec: DaoSpec[Dto], collection: Collection
+        self,
+        transactions: ContextVar[Transaction | None],
+        spec: DaoSpec[Dto],
+        collection: Collection,
     ) -> None:
-        self._factory = factory
+        self._transactions = transactions
         self._spec = spec
         self._collection = collection
 
     # --- helpers ---------------------------------------------------------------
 
     def _copy_out(self, stored: BaseModel) -> Dto:
-        return stored.model_copy(deep=True)  # type: ignore[return-value]
+        # Stored documents are viewed through this DAO's model (see _view) first.
+        return cast("Dto", stored.model_copy(deep=True))
 
     def _view(self, stored: BaseModel) -> BaseModel:
         """Return a stored document as this DAO's model, as a backend reads it.
@@ -108,7 +83,7 @@ class MemoryDao(Generic[Dto]):
             ) from None
 
     def _read(self, id_: Any) -> BaseModel | None:
-        transaction = self._factory._transaction.get()
+        transaction = self._transactions.get()
         if transaction is None:
             stored = self._collection.docs.get(id_)
         else:
@@ -116,7 +91,7 @@ class MemoryDao(Generic[Dto]):
         return None if stored is None else self._view(stored)
 
     def _items(self) -> list[tuple[Any, BaseModel]]:
-        transaction = self._factory._transaction.get()
+        transaction = self._transactions.get()
         if transaction is None:
             items = list(self._collection.docs.items())
         else:
@@ -127,7 +102,7 @@ class MemoryDao(Generic[Dto]):
         if dto is not DELETED:
             for fields in self._collection.unique_indexes:
                 check_unique(self._spec.name, [(id_, dto)], fields, self._items())
-        transaction = self._factory._transaction.get()
+        transaction = self._transactions.get()
         if transaction is not None:
             transaction.write(self._collection, id_, dto)
         elif dto is DELETED:
@@ -157,10 +132,6 @@ class MemoryDao(Generic[Dto]):
         if stored is None:
             raise ResourceNotFoundError(id_=key, collection=self._spec.name)
         return self._copy_out(stored)
-
-    async def insert(self, dto: Dto) -> None:
-        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        self._insert(dto)
 
     def _insert(self, dto: BaseModel) -> BaseModel:
         # validate_dto returns a fresh instance: the caller's DTO is never aliased.
@@ -204,66 +175,21 @@ class MemoryDao(Generic[Dto]):
     ) -> FindResult[Dto]:
         """Return the matches; ``sort`` names fields, ``-`` for descending."""
         query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
-        return _MemoryFindResult(self, query)
+        return MemoryFindResult(query, self._matches, self._copy_out)
 
 
-class MemoryDaoSurrogateId(MemoryDao[Dto]):
+class MemoryDao(_MemoryDaoBase[Dto]):
+    """A DAO over one in-memory collection; callers choose the IDs."""
+
+    async def insert(self, dto: Dto) -> None:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
+        self._insert(dto)
+
+
+class MemoryDaoSurrogateId(_MemoryDaoBase[Dto]):
     """A memory DAO that assigns IDs on insert."""
 
-    async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
+    async def insert(self, dto: BaseModel) -> Dto:
         """Insert a new resource with a fresh ID and return it."""
         full = await self._spec.new_dto(dto)
         return self._copy_out(self._insert(full))
-
-
-class MemoryDaoFactory(DaoFactoryProtocol):
-    """DAOs over dicts owned by this factory; no state is shared between factories."""
-
-    config_model: ClassVar[type[BaseSettings]] = MemoryDaoConfig
-
-    def __init__(self, config: MemoryDaoConfig | None = None) -> None:
-        self._config = config or MemoryDaoConfig()
-        self._collections: dict[str, Collection] = {}
-        self._migrations = StateHolder()
-        self._transaction: ContextVar[Transaction | None] = ContextVar(
-            f"hexkit-memory-transaction-{id(self)}", default=None
-        )
-
-    @classmethod
-    @asynccontextmanager
-    async def construct(cls, *, config: MemoryDaoConfig) -> AsyncIterator[MemoryDaoFactory]:
-        """Yield a fresh, empty factory."""
-        yield cls(config)
-
-    def migration_store(self) -> MigrationStore:
-        """Return the store through which ``hexkit.migrations`` migrates these collections."""
-        return MemoryMigrationStore(self._collections, self._migrations)
-
-    async def _get_dao(self, spec: DaoSpec[Any]) -> MemoryDao[Any]:
-        # A migrated DAO name is held by the physical collection the migration state names.
-        physical = self._migrations.state.physical(spec.name)
-        collection = self._collections.get(physical)
-        if collection is None:
-            collection = self._collections[physical] = Collection(physical, label=spec.name)
-        collection.label = spec.name
-        for index in spec.indexes:
-            collection.add_index(index)
-        if spec.dto_creation_model is not None:
-            return MemoryDaoSurrogateId(self, spec, collection)
-        return MemoryDao(self, spec, collection)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """Hold this task's writes and apply them together on normal exit."""
-        if self._transaction.get() is not None:
-            raise TransactionError(
-                "A transaction is already active in this task; nested transactions are"
-                " not supported, so run the inner operations in the outer block."
-            )
-        transaction = Transaction()
-        token = self._transaction.set(transaction)
-        try:
-            yield
-        finally:
-            self._transaction.reset(token)
-        transaction.commit(self._collections)

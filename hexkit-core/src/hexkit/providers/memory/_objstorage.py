@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
 from hexkit.protocols.objstorage import (
     BucketNotEmptyError,
     BucketNotFoundError,
+    Data,
     MultiPartUploadConfirmError,
     MultiPartUploadNotFoundError,
     ObjectMetadata,
@@ -26,28 +24,11 @@ from hexkit.protocols.objstorage import (
     PresignedPostURL,
     UploadedPart,
 )
-from hexkit.protocols.objstorage._protocol import Data
 
+from ._config import MemoryObjectStorageConfig
 from ._urls import UrlSigner
 
-__all__ = ["MemoryObjectStorage", "MemoryObjectStorageConfig", "storage_for_token"]
-
-_MIB = 1024 * 1024
-_LIVE: weakref.WeakValueDictionary[str, MemoryObjectStorage] = weakref.WeakValueDictionary()
-
-
-class MemoryObjectStorageConfig(BaseSettings):
-    """Settings of the memory object storage (env prefix ``HEXKIT_MEMORY_``)."""
-
-    # Configs swapped between providers may carry secrets: errors never echo the input.
-    model_config = SettingsConfigDict(env_prefix="HEXKIT_MEMORY_", hide_input_in_errors=True)
-
-    chunk_size: int = Field(default=_MIB, ge=1, description="Bytes per chunk of get_object.")
-    min_part_size: int = Field(
-        default=5 * _MIB,
-        ge=1,
-        description="Smallest size of a multipart part other than the last, as S3 enforces.",
-    )
+__all__ = ["MemoryObjectStorage"]
 
 
 @dataclass
@@ -65,11 +46,6 @@ class _Upload:
     parts: dict[int, bytes] = field(default_factory=dict)
 
 
-def storage_for_token(token: str) -> MemoryObjectStorage | None:
-    """Return the live storage that issued URLs with this token."""
-    return _LIVE.get(token)
-
-
 class MemoryObjectStorage(ObjectStorageProtocol):
     """Object storage in dicts; serve its URLs with :class:`MemoryTransfer`."""
 
@@ -79,9 +55,8 @@ class MemoryObjectStorage(ObjectStorageProtocol):
         self._config = config or MemoryObjectStorageConfig()
         self._buckets: dict[str, dict[str, _Object]] = {}
         self._uploads: dict[str, _Upload] = {}
-        self.token = secrets.token_hex(8)
-        self.signer = UrlSigner(self.token)
-        _LIVE[self.token] = self
+        self.signer = UrlSigner(self)
+        self.token = self.signer.token
 
     @classmethod
     @asynccontextmanager
@@ -93,7 +68,7 @@ class MemoryObjectStorage(ObjectStorageProtocol):
         try:
             yield storage
         finally:
-            _LIVE.pop(storage.token, None)
+            storage.signer.close()
 
     def _bucket(self, bucket_id: str) -> dict[str, _Object]:
         bucket = self._buckets.get(bucket_id)

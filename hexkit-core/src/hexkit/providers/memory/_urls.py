@@ -7,25 +7,56 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import TYPE_CHECKING
+import weakref
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from hexkit.protocols.objstorage import ObjectStorageError, PresignedPostURL, TransferRejectedError
 
-if TYPE_CHECKING:
-    from ._objstorage import MemoryObjectStorage
-
-__all__ = ["MemoryTransfer", "UrlSigner"]
+__all__ = ["MemoryTransfer", "UrlSigner", "UrlTarget"]
 
 SCHEME = "memory"
 
 
-class UrlSigner:
-    """Signs and checks the URLs of one memory storage."""
+class UrlTarget(Protocol):
+    """What a URL acts on: the storage that issued it, as its signer knows it."""
 
-    def __init__(self, token: str) -> None:
-        self.token = token
+    def store(
+        self, bucket_id: str, object_id: str, data: bytes, content_type: str | None
+    ) -> None: ...
+
+    def store_part(
+        self, upload_id: str, bucket_id: str, object_id: str, number: int, data: bytes
+    ) -> None: ...
+
+    def read(self, bucket_id: str, object_id: str) -> bytes: ...
+
+
+# The signers of live storages by token: a URL names its signer, which names its storage.
+_LIVE: weakref.WeakValueDictionary[str, UrlSigner] = weakref.WeakValueDictionary()
+
+
+class UrlSigner:
+    """Signs and checks the URLs of one memory storage, and finds it again from its URLs.
+
+    The signer is registered under a fresh token until :meth:`close`; it holds its
+    storage weakly, so a storage dropped without ``close`` stops serving its URLs too.
+    """
+
+    def __init__(self, target: UrlTarget) -> None:
+        self.token = secrets.token_hex(8)
         self._key = secrets.token_bytes(32)
+        self._target: Callable[[], UrlTarget | None] = weakref.ref(target)
+        _LIVE[self.token] = self
+
+    def close(self) -> None:
+        """Stop serving this storage's URLs."""
+        _LIVE.pop(self.token, None)
+
+    def target(self) -> UrlTarget | None:
+        """Return the storage these URLs act on, if it is still alive."""
+        return self._target()
 
     def _signature(self, values: dict[str, str]) -> str:
         message = urlencode(sorted(values.items())).encode()
@@ -75,16 +106,15 @@ class UrlSigner:
         return unsigned
 
 
-def _storage(url: str) -> tuple[MemoryObjectStorage, dict[str, str]]:
-    from ._objstorage import storage_for_token  # noqa: PLC0415 - avoids an import cycle
-
+def _storage(url: str) -> tuple[UrlTarget, UrlSigner, dict[str, str]]:
     parts = urlsplit(url)
     if parts.scheme != SCHEME:
         raise ValueError(f"Not a {SCHEME}:// URL: {url!r}.")
-    storage = storage_for_token(parts.netloc)
-    if storage is None:
+    signer = _LIVE.get(parts.netloc)
+    storage = None if signer is None else signer.target()
+    if signer is None or storage is None:
         raise TransferRejectedError(404, "the storage that issued this URL is gone")
-    return storage, dict(parse_qsl(parts.query))
+    return storage, signer, dict(parse_qsl(parts.query))
 
 
 class MemoryTransfer:
@@ -92,8 +122,8 @@ class MemoryTransfer:
 
     async def upload_post(self, post: PresignedPostURL, data: bytes) -> None:
         """Upload ``data`` with a presigned form upload."""
-        storage, _ = _storage(post.url)
-        fields = storage.signer.verify(dict(post.fields))
+        storage, signer, _ = _storage(post.url)
+        fields = signer.verify(dict(post.fields))
         max_size = fields.get("max-size")
         if max_size is not None and len(data) > int(max_size):
             raise TransferRejectedError(400, f"{len(data)} bytes exceed the limit of {max_size}")
@@ -101,8 +131,8 @@ class MemoryTransfer:
 
     async def upload_part(self, url: str, data: bytes, *, content_md5: str | None = None) -> None:
         """PUT one part of a multipart upload."""
-        storage, query = _storage(url)
-        fields = storage.signer.verify(query)
+        storage, signer, query = _storage(url)
+        fields = signer.verify(query)
         if fields.get("op") != "part":
             raise TransferRejectedError(403, "this URL is not a part upload URL")
         actual = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
@@ -119,8 +149,8 @@ class MemoryTransfer:
 
     async def download(self, url: str) -> bytes:
         """GET an object through a download URL."""
-        storage, query = _storage(url)
-        fields = storage.signer.verify(query)
+        storage, signer, query = _storage(url)
+        fields = signer.verify(query)
         if fields.get("op") != "get":
             raise TransferRejectedError(403, "this URL is not a download URL")
         result: list[bytes] = []

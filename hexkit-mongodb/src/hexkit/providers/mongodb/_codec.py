@@ -106,6 +106,9 @@ _EXPONENT_BIAS = 6176
 def to_decimal(value: Decimal128) -> decimal.Decimal:
     """Return the exact ``Decimal`` of a ``Decimal128``, several times faster than bson's.
 
+    Public as ``hexkit.providers.mongodb.to_decimal``: the provider's decoding, for
+    raw-driver interop and benchmarks.
+
     Finite values are rebuilt from their coefficient and exponent through
     ``Decimal``'s C string parser (keeping the exponent, so ``1.10`` stays ``1.10``);
     special values take bson's own conversion.
@@ -261,6 +264,9 @@ def encode_document(
     dto: BaseModel | dict[str, Any], id_field: str, dates: DatetimeEncoder = datetime_text
 ) -> dict[str, Any]:
     """Return the document stored for a DTO or its dump: its ID under ``_id``, first.
+
+    Public as ``hexkit.providers.mongodb.encode_document``: the provider's encoding, for
+    raw-driver interop and benchmarks.
 
     A ``BsonDateError`` from ``dates`` leaves with ``field`` naming the value's path.
     """

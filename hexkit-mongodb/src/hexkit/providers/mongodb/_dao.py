@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import bson
 from bson.decimal128 import Decimal128
@@ -37,21 +37,14 @@ from ._codec import (
     encode_value,
     to_decimal,
 )
-from ._driver import maybe_await, server_hangs
+from ._driver import Collection, Document, Session, Sessions
 from ._errors import translated
-
-if TYPE_CHECKING:
-    from ._factory import MongoDbDaoFactory
+from ._find import MongoFindResult
 
 __all__ = ["MongoDbDao", "MongoDbDaoSurrogateId"]
 
 Dto = TypeVar("Dto", bound=BaseModel)
 
-# Documents fetched per round trip while streaming find_all: bounds client memory
-# independently of the number of hits (the server's default is up to 16 MiB). Each
-# round trip costs client CPU too: with 1000, find_all cost ~1.15x the CPU of a raw
-# cursor plus model_validate per document; with 4000, ~1.0x (bench/README.md).
-_BATCH_SIZE = 4000
 # A concurrent upsert of the same new ID can lose the race for the _id index;
 # the retry then replaces the winner's document, as a later upsert should.
 _UPSERT_ATTEMPTS = 5
@@ -60,79 +53,17 @@ _UNENCODABLE = (InvalidDocument, OverflowError)
 _BSON_MAX = 16 * 1024 * 1024
 
 
-class _MongoFindResult(FindResult[Dto]):
-    """Hits streamed from a server-side cursor opened on first iteration.
+class _MongoDbDaoBase(Generic[Dto]):
+    """What both DAO flavours share: everything but ``insert``.
 
-    Documents are taken from the cursor a batch at a time (one round trip each) and
-    validated one by one as the caller advances, so memory stays bounded by the batch
-    size and a document that no longer validates fails at its own position.
+    ``sessions`` is the factory's state a DAO needs (the transaction's session and the
+    client's health); ``bson_dates`` says whether this collection keeps BSON dates.
     """
 
-    def __init__(self, dao: MongoDbDao[Dto], query: FindQuery, session: Any) -> None:
-        self._dao = dao
-        self._query = query
-        self._filter = dao._filter(query)
-        self._session = session
-        self._cursor: Any = None
-        self._documents: Iterator[dict[str, Any]] = iter(())
-        self._to_dto = dao._to_dto
-        self._exhausted = query.limit == 0  # MongoDB reads limit 0 as "no limit"
-
-    def _open(self) -> Any:
-        options: dict[str, Any] = {"skip": self._query.skip, "batch_size": _BATCH_SIZE}
-        if self._query.limit is not None:
-            options["limit"] = self._query.limit
-        options["sort"] = self._dao._sort(self._query)  # by ID at least: stable pages
-        return self._dao._collection.find(self._filter, session=self._session, **options)
-
-    async def _fetch(self) -> None:
-        if self._exhausted:
-            raise StopAsyncIteration
-        if self._cursor is None:
-            self._cursor = self._open()
-        try:
-            batch: list[dict[str, Any]] = await self._cursor.to_list(length=_BATCH_SIZE)
-        except PyMongoError as error:
-            raise self._dao._translated(error) from error
-        if not batch:
-            self._exhausted = True
-            raise StopAsyncIteration
-        self._documents = iter(batch)
-
-    async def __anext__(self) -> Dto:
-        # The per-document path of every find_all: kept to one C-level next().
-        document = next(self._documents, None)
-        if document is None:
-            await self._fetch()
-            document = next(self._documents)
-        return self._to_dto(document)
-
-    async def total_count(self) -> int:
-        """Count every match, ignoring skip and limit."""
-        try:
-            count: int = await self._dao._collection.count_documents(
-                self._filter, session=self._session
-            )
-        except PyMongoError as error:
-            raise self._dao._translated(error) from error
-        return count
-
-    async def aclose(self) -> None:
-        """Close the server-side cursor of a result not consumed to the end."""
-        self._documents, self._exhausted = iter(()), True
-        if self._cursor is not None:
-            cursor, self._cursor = self._cursor, None
-            try:
-                await maybe_await(cursor.close())
-            except PyMongoError as error:
-                raise self._dao._translated(error) from error
-
-
-class MongoDbDao(Generic[Dto]):
-    """A DAO over one MongoDB collection; callers choose the IDs."""
-
-    def __init__(self, factory: MongoDbDaoFactory, spec: DaoSpec[Dto], collection: Any) -> None:
-        self._factory = factory
+    def __init__(
+        self, sessions: Sessions, spec: DaoSpec[Dto], collection: Collection, *, bson_dates: bool
+    ) -> None:
+        self._sessions = sessions
         self._spec = spec
         self._collection = collection
         self._name = spec.name
@@ -141,7 +72,7 @@ class MongoDbDao(Generic[Dto]):
         self._decimal_fields = decimal_fields(spec.dto_model)
         # model_validate without its Python wrapper: the hot call of every read.
         self._validate = spec.dto_model.__pydantic_validator__.validate_python
-        self._bson_dates = spec.name in factory.config.bson_date_collections
+        self._bson_dates = bson_dates
         self._dates = bson_date if self._bson_dates else datetime_text
         self._find_dates = bson_date_or_text if self._bson_dates else datetime_text
 
@@ -151,8 +82,8 @@ class MongoDbDao(Generic[Dto]):
 
     # --- helpers -------------------------------------------------------------------
 
-    def _session(self) -> Any:
-        return self._factory._session_var.get()
+    def _session(self) -> Session | None:
+        return self._sessions.current()
 
     def _translated(self, error: PyMongoError, id_: Any = None) -> DaoError:
         return translated(
@@ -161,10 +92,10 @@ class MongoDbDao(Generic[Dto]):
             id_=id_,
             id_field=self._id_field,
             in_transaction=self._session() is not None,
-            server_hangs=server_hangs(self._factory._client),
+            server_hangs=self._sessions.server_hangs(),
         )
 
-    def _refused(self, error: Exception, id_: Any, document: dict[str, Any]) -> DaoError:
+    def _refused(self, error: Exception, id_: Any, document: Document) -> DaoError:
         """Translate a document the driver refused to encode (the core checks most before)."""
         if isinstance(error, DocumentTooLarge):
             return DocumentTooLargeError(
@@ -177,7 +108,7 @@ class MongoDbDao(Generic[Dto]):
             reason=f"MongoDB cannot encode it ({type(error).__name__}: {error})",
         )
 
-    def _encode(self, dto: Any) -> tuple[Any, dict[str, Any]]:
+    def _encode(self, dto: Any) -> tuple[Any, Document]:
         """Validate a DTO for a write (see ``DaoSpec.validate_dto``); return ID and document."""
         checked = self._spec.validate_dto(dto)
         try:
@@ -212,15 +143,14 @@ class MongoDbDao(Generic[Dto]):
             keys.append(("_id", ASCENDING))  # a total order, so skip/limit pages are stable
         return keys
 
-    def _to_dto(self, document: dict[str, Any]) -> Dto:
+    def _to_dto(self, document: Document) -> Dto:
         id_ = document.pop("_id", None)
         document[self._id_field] = id_
         for name in self._decimal_fields:
             value = document.get(name)
-            kind = type(value)
-            if kind is Decimal128:
-                document[name] = to_decimal(value)  # type: ignore[arg-type]
-            elif kind is dict or kind is list:
+            if type(value) is Decimal128:  # narrows for mypy, unlike a saved type(value)
+                document[name] = to_decimal(value)
+            elif type(value) is dict or type(value) is list:
                 decode_decimals(value)
         try:
             dto: Dto = self._validate(document, by_name=True, strict=False)
@@ -248,10 +178,6 @@ class MongoDbDao(Generic[Dto]):
             raise ResourceNotFoundError(id_=key, collection=self._name)
         return self._to_dto(document)
 
-    async def insert(self, dto: Dto) -> None:
-        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        await self._insert(dto)
-
     async def _insert(self, dto: BaseModel) -> None:
         key, document = self._encode(dto)
         session = self._session()
@@ -268,7 +194,7 @@ class MongoDbDao(Generic[Dto]):
         except PyMongoError as error:
             raise self._translated(error, key) from error
 
-    async def _id_taken(self, id_: Any, session: Any) -> bool:
+    async def _id_taken(self, id_: Any, session: Session | None) -> bool:
         try:
             found = await self._collection.find_one({"_id": id_}, {"_id": 1}, session=session)
         except PyMongoError:
@@ -343,13 +269,29 @@ class MongoDbDao(Generic[Dto]):
     ) -> FindResult[Dto]:
         """Stream the matches; ``sort`` names fields, ``-`` for descending."""
         query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
-        return _MongoFindResult(self, query, self._session())
+        return MongoFindResult(
+            self._collection,
+            query,
+            filter_=self._filter(query),
+            sort=self._sort(query),
+            session=self._session(),
+            to_dto=self._to_dto,
+            translate=self._translated,
+        )
 
 
-class MongoDbDaoSurrogateId(MongoDbDao[Dto]):
+class MongoDbDao(_MongoDbDaoBase[Dto]):
+    """A DAO over one MongoDB collection; callers choose the IDs."""
+
+    async def insert(self, dto: Dto) -> None:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
+        await self._insert(dto)
+
+
+class MongoDbDaoSurrogateId(_MongoDbDaoBase[Dto]):
     """A MongoDB DAO that assigns IDs on insert."""
 
-    async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
+    async def insert(self, dto: BaseModel) -> Dto:
         """Insert a new resource with a fresh ID and return it."""
         full = await self._spec.new_dto(dto)
         await self._insert(full)

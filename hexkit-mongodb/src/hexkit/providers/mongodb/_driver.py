@@ -3,17 +3,51 @@
 PyMongo's ``AsyncMongoClient`` (the default) and Motor's ``AsyncIOMotorClient`` share
 their collection and cursor APIs; they differ in which session and client calls are
 coroutines. Only those differences live here, so the DAO code is driver-agnostic.
-Driver objects are typed ``Any`` because Motor ships no type information.
+Driver objects carry PyMongo's async types: Motor ships no type information, and its
+objects offer the same calls (awaitable or not, which :func:`maybe_await` absorbs).
+
+DAOs get a :class:`Sessions` accessor: the client (for the hung-server check) and the
+session of this task's open transaction. They never see the factory.
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from ._config import MongoDbConfig
 
-__all__ = ["close_client", "make_client", "maybe_await", "server_hangs", "start_session"]
+if TYPE_CHECKING:
+    from pymongo import AsyncMongoClient
+    from pymongo.asynchronous.client_session import AsyncClientSession
+    from pymongo.asynchronous.collection import AsyncCollection
+    from pymongo.asynchronous.cursor import AsyncCursor
+    from pymongo.asynchronous.database import AsyncDatabase
+
+__all__ = [
+    "Client",
+    "Collection",
+    "Cursor",
+    "Database",
+    "Document",
+    "Session",
+    "Sessions",
+    "close_client",
+    "make_client",
+    "maybe_await",
+    "server_hangs",
+    "start_session",
+]
+
+Document: TypeAlias = dict[str, Any]
+Client: TypeAlias = "AsyncMongoClient[Document]"
+Database: TypeAlias = "AsyncDatabase[Document]"
+Collection: TypeAlias = "AsyncCollection[Document]"
+Cursor: TypeAlias = "AsyncCursor[Document]"
+Session: TypeAlias = "AsyncClientSession"
 
 
 async def maybe_await(value: Any) -> Any:
@@ -44,7 +78,7 @@ def _client_options(config: MongoDbConfig) -> dict[str, Any]:
     return options
 
 
-def make_client(config: MongoDbConfig) -> Any:
+def make_client(config: MongoDbConfig) -> Client:
     """Build the configured driver's client; it connects lazily on first use."""
     dsn = config.mongo_dsn.get_secret_value()
     if config.mongo_driver == "motor":
@@ -56,23 +90,26 @@ def make_client(config: MongoDbConfig) -> Any:
                 ' <your hexkit index>/simple/ "hexkit-mongodb[motor]"`'
                 " or switch to the default mongo_driver='pymongo'."
             ) from None
-        return AsyncIOMotorClient(dsn, **_client_options(config))
+        # Untyped, with the same collection and cursor calls as PyMongo's client.
+        return cast("Client", AsyncIOMotorClient(dsn, **_client_options(config)))
     from pymongo import AsyncMongoClient  # noqa: PLC0415 - keep import cost at construction
 
-    return AsyncMongoClient(dsn, **_client_options(config))
+    client: Client = AsyncMongoClient(dsn, **_client_options(config))
+    return client
 
 
-async def close_client(client: Any) -> None:
+async def close_client(client: Client) -> None:
     """Close a client of either driver (``close`` is a coroutine only in PyMongo)."""
     await maybe_await(client.close())
 
 
-async def start_session(client: Any) -> Any:
+async def start_session(client: Client) -> Session:
     """Start a client session (a coroutine in Motor, a plain call in PyMongo)."""
-    return await maybe_await(client.start_session())
+    session: Session = await maybe_await(client.start_session())
+    return session
 
 
-def server_hangs(client: Any) -> bool:
+def server_hangs(client: Client) -> bool:
     """Return whether the driver's last check of some server timed out (a hung server).
 
     When a check times out, the driver interrupts the operations in flight on that
@@ -84,3 +121,34 @@ def server_hangs(client: Any) -> bool:
     except Exception:  # noqa: BLE001 - a closed or odd client: no evidence of a hang
         return False
     return any(getattr(server.error, "timeout", False) for server in servers)
+
+
+class Sessions:
+    """The client of one factory and the session of this task's open transaction.
+
+    The factory binds a session for the length of a transaction; its DAOs read it with
+    :meth:`current` and pass it to every driver call.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._current: ContextVar[Session | None] = ContextVar(
+            f"hexkit-mongodb-session-{id(self)}", default=None
+        )
+
+    def current(self) -> Session | None:
+        """Return the session of this task's open transaction, if any."""
+        return self._current.get()
+
+    @contextmanager
+    def bound(self, session: Session) -> Iterator[None]:
+        """Make ``session`` this task's current session inside the block."""
+        token = self._current.set(session)
+        try:
+            yield
+        finally:
+            self._current.reset(token)
+
+    def server_hangs(self) -> bool:
+        """Return whether the driver's last check of some server timed out."""
+        return server_hangs(self.client)

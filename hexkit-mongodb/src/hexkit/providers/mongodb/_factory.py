@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from pymongo import ASCENDING
@@ -12,9 +11,11 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
+    Dao,
     DaoError,
     DaoFactoryProtocol,
     DaoSpec,
+    DaoSurrogateId,
     DaoUsageError,
     DbTimeoutError,
     TransactionError,
@@ -23,7 +24,7 @@ from hexkit.protocols.dao import (
 
 from ._config import MongoDbConfig
 from ._dao import MongoDbDao, MongoDbDaoSurrogateId
-from ._driver import close_client, make_client, maybe_await, server_hangs, start_session
+from ._driver import Client, Sessions, close_client, make_client, maybe_await, start_session
 from ._errors import is_timeout, translated
 from ._migrations import STATE_COLLECTION, MongoDbMigrationStore, read_layout_name
 
@@ -43,14 +44,12 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
 
     config_model: ClassVar[type[MongoDbConfig]] = MongoDbConfig
 
-    def __init__(self, *, config: MongoDbConfig, client: Any) -> None:
+    def __init__(self, *, config: MongoDbConfig, client: Client) -> None:
         self._config = config
         self._client = client
         self._database = client[config.db_name]
         self._transactions_supported: bool | None = None
-        self._session_var: ContextVar[Any] = ContextVar(
-            f"hexkit-mongodb-session-{id(self)}", default=None
-        )
+        self._sessions = Sessions(client)
 
     def __repr__(self) -> str:
         return (
@@ -84,7 +83,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             error,
             collection=collection,
             id_field=id_field,
-            server_hangs=server_hangs(self._client),
+            server_hangs=self._sessions.server_hangs(),
         )
 
     def migration_store(self) -> MigrationStore:
@@ -95,7 +94,8 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             translate=lambda error, name: self._translated(error, collection=name),
         )
 
-    async def _get_dao(self, spec: DaoSpec[Any]) -> MongoDbDao[Any]:
+    async def _get_dao(self, spec: DaoSpec[Any]) -> Dao[Any] | DaoSurrogateId[Any, Any]:
+        # Annotated with the protocols, so mypy checks that both DAO classes implement them.
         if spec.name == STATE_COLLECTION:
             raise DaoUsageError(
                 f"The DAO name {spec.name!r} is reserved by hexkit-mongodb for the migration"
@@ -128,9 +128,10 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
                 raise self._translated(
                     error, collection=spec.name, id_field=spec.id_field
                 ) from error
+        bson_dates = spec.name in self._config.bson_date_collections
         if spec.dto_creation_model is not None:
-            return MongoDbDaoSurrogateId(self, spec, collection)
-        return MongoDbDao(self, spec, collection)
+            return MongoDbDaoSurrogateId(self._sessions, spec, collection, bson_dates=bson_dates)
+        return MongoDbDao(self._sessions, spec, collection, bson_dates=bson_dates)
 
     async def _check_transactions(self) -> None:
         if self._transactions_supported is None:
@@ -157,7 +158,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
         session through a context variable, so only calls awaited in this task (or
         tasks it starts inside the block) take part.
         """
-        if self._session_var.get() is not None:
+        if self._sessions.current() is not None:
             raise TransactionError(
                 "A transaction is already active in this task; nested transactions are"
                 " not supported, so run the inner operations in the outer block."
@@ -168,29 +169,28 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             await maybe_await(session.start_transaction())
         except PyMongoError as error:
             raise self._translated(error, collection="<transaction>") from error
-        token = self._session_var.set(session)
         try:
-            try:
-                yield
-            except BaseException:
-                # The server drops an unfinished transaction on its own if this fails.
-                with suppress(PyMongoError):
-                    await session.abort_transaction()
-                raise
-            try:
-                await session.commit_transaction()
-            except PyMongoError as error:
-                if is_timeout(error, server_hangs=server_hangs(self._client)):
-                    raise DbTimeoutError(
-                        "MongoDB did not confirm the commit within the time limit"
-                        f" (mongo_timeout): {error}. The transaction may or may not have"
-                        " been committed; read its writes back before retrying it."
+            with self._sessions.bound(session):
+                try:
+                    yield
+                except BaseException:
+                    # The server drops an unfinished transaction on its own if this fails.
+                    with suppress(PyMongoError):
+                        await session.abort_transaction()
+                    raise
+                try:
+                    await session.commit_transaction()
+                except PyMongoError as error:
+                    if is_timeout(error, server_hangs=self._sessions.server_hangs()):
+                        raise DbTimeoutError(
+                            "MongoDB did not confirm the commit within the time limit"
+                            f" (mongo_timeout): {error}. The transaction may or may not have"
+                            " been committed; read its writes back before retrying it."
+                        ) from error
+                    raise TransactionError(
+                        f"MongoDB could not commit the transaction ({error}); nothing was"
+                        " committed, retry the transaction."
                     ) from error
-                raise TransactionError(
-                    f"MongoDB could not commit the transaction ({error}); nothing was"
-                    " committed, retry the transaction."
-                ) from error
         finally:
-            self._session_var.reset(token)
             with suppress(PyMongoError):  # ending a session only frees server resources early
                 await maybe_await(session.end_session())

@@ -19,8 +19,8 @@ from hexkit.protocols.dao import (
 )
 
 from ._codec import dump_value, dumper_for, encode_document, loader_for
-from ._connections import Connections
-from ._find import PostgresFindResult
+from ._driver import Connections, Record
+from ._find import FindStatement, PostgresFindResult
 from ._sql import TableSql
 
 __all__ = ["PostgresDao", "PostgresDaoSurrogateId"]
@@ -31,8 +31,8 @@ _INT64 = (-(2**63), 2**63 - 1)
 _MAX_CACHED_FINDS = 256  # distinct (fields, sort, paged) shapes of finds kept per DAO
 
 
-class PostgresDao(Generic[Dto]):
-    """A DAO over one PostgreSQL table; callers choose the IDs."""
+class _PostgresDaoBase(Generic[Dto]):
+    """What both DAO flavours share: everything but ``insert``."""
 
     def __init__(self, connections: Connections, spec: DaoSpec[Dto], sql: TableSql) -> None:
         self._connections = connections
@@ -121,10 +121,6 @@ class PostgresDao(Generic[Dto]):
             raise ResourceNotFoundError(id_=key, collection=self._name)
         return self._to_dto(key, text)
 
-    async def insert(self, dto: Dto) -> None:
-        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        await self._insert(dto)
-
     async def _insert(self, dto: BaseModel) -> None:
         key, data = self._encode(dto)
         # ON CONFLICT (id) checks the primary key first: a taken ID is reported as such
@@ -154,7 +150,7 @@ class PostgresDao(Generic[Dto]):
         query = self._spec.find_query(mapping, limit=2)
         sql = self.find_sql(query, paged=True)
         args = (*self._condition_args(query), 0, 2)
-        rows = await self._connections.run(
+        rows: list[Record] = await self._connections.run(
             lambda connection: connection.fetch(sql, *args), collection=self._name
         )
         row = single_hit(rows, mapping)
@@ -170,13 +166,28 @@ class PostgresDao(Generic[Dto]):
     ) -> FindResult[Dto]:
         """Stream the matches; ``sort`` names fields, ``-`` for descending."""
         query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
-        return PostgresFindResult(self, query)
+        statement = FindStatement(
+            collection=self._name,
+            select=self.find_sql(query, paged=True),
+            count=lambda: self._sql.count(query),
+            args=self._condition_args(query),
+            to_dto=self._to_dto,
+        )
+        return PostgresFindResult(self._connections, query, statement)
 
 
-class PostgresDaoSurrogateId(PostgresDao[Dto]):
+class PostgresDao(_PostgresDaoBase[Dto]):
+    """A DAO over one PostgreSQL table; callers choose the IDs."""
+
+    async def insert(self, dto: Dto) -> None:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
+        await self._insert(dto)
+
+
+class PostgresDaoSurrogateId(_PostgresDaoBase[Dto]):
     """A PostgreSQL DAO that assigns IDs on insert."""
 
-    async def insert(self, dto: BaseModel) -> Dto:  # type: ignore[override]
+    async def insert(self, dto: BaseModel) -> Dto:
         """Insert a new resource with a fresh ID and return it."""
         full = await self._spec.new_dto(dto)
         await self._insert(full)

@@ -9,11 +9,18 @@ from typing import Any, ClassVar
 import asyncpg
 
 from hexkit.migrations import MigrationStore
-from hexkit.protocols.dao import DaoError, DaoFactoryProtocol, DaoSpec, DaoUsageError
+from hexkit.protocols.dao import (
+    Dao,
+    DaoError,
+    DaoFactoryProtocol,
+    DaoSpec,
+    DaoSurrogateId,
+    DaoUsageError,
+)
 
 from ._config import PostgresConfig
-from ._connections import Connections
 from ._dao import PostgresDao, PostgresDaoSurrogateId
+from ._driver import Connection, Connections
 from ._errors import translated
 from ._migration_state import STATE_TABLE, StateTable
 from ._migrations import PostgresMigrationStore
@@ -77,7 +84,8 @@ class PostgresDaoFactory(DaoFactoryProtocol):
         """Drop a table from the table-ready cache: a migration dropped it."""
         self._ready = {key for key in self._ready if key[0] != table}
 
-    async def _get_dao(self, spec: DaoSpec[Any]) -> PostgresDao[Any]:
+    async def _get_dao(self, spec: DaoSpec[Any]) -> Dao[Any] | DaoSurrogateId[Any, Any]:
+        # Annotated with the protocols, so mypy checks that both DAO classes implement them.
         if spec.name == STATE_TABLE:
             raise DaoUsageError(
                 f"The DAO name {spec.name!r} is reserved by hexkit-postgres for the migration"
@@ -99,7 +107,7 @@ class PostgresDaoFactory(DaoFactoryProtocol):
             return PostgresDaoSurrogateId(self._connections, spec, sql)
         return PostgresDao(self._connections, spec, sql)
 
-    async def _create(self, connection: Any, sql: TableSql, spec: DaoSpec[Any]) -> None:
+    async def _create(self, connection: Connection, sql: TableSql, spec: DaoSpec[Any]) -> None:
         """Create schema, table and indexes idempotently; safe when many run at once.
 
         DDL of one table is serialized by a transaction-scoped advisory lock, so racing

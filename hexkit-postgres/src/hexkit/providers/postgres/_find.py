@@ -2,7 +2,7 @@
 
 A result whose limit fits one batch is fetched with one query. Larger ones open a
 cursor inside a read-only REPEATABLE READ transaction (or inside the caller's open
-transaction) and fetch :data:`BATCH_SIZE` rows per round trip, so client memory stays
+transaction) and fetch :data:`FIND_BATCH_SIZE` rows per round trip, so client memory stays
 bounded by the batch whatever the number of hits, and the pages come from one snapshot.
 The cursor holds a pooled connection until the result is consumed or ``aclose()``d.
 """
@@ -10,37 +10,58 @@ The cursor holds a pooled connection until the result is consumed or ``aclose()`
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from hexkit.protocols.dao import FindQuery, FindResult
 
-if TYPE_CHECKING:
-    from ._connections import Held
-    from ._dao import PostgresDao
+from ._driver import Connection, Connections, Cursor, Held, Record
 
-__all__ = ["BATCH_SIZE", "PostgresFindResult"]
+__all__ = ["FIND_BATCH_SIZE", "FindStatement", "PostgresFindResult"]
 
 Dto = TypeVar("Dto", bound=BaseModel)
 
-BATCH_SIZE = 500
+# Rows per round trip of a streamed find: public as
+# ``hexkit.providers.postgres.FIND_BATCH_SIZE`` for benchmarks and raw-driver interop.
+FIND_BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class FindStatement(Generic[Dto]):
+    """What a find result needs from its DAO: the statements, their arguments, a decoder.
+
+    ``select`` takes ``args`` then skip and limit; ``count`` builds the COUNT on demand
+    (``total_count`` is rare); ``to_dto`` turns a row's ID and JSONB text into a DTO.
+    """
+
+    collection: str
+    select: str
+    count: Callable[[], str]
+    args: list[Any]
+    to_dto: Callable[[Any, str], Dto]
 
 
 class PostgresFindResult(FindResult[Dto]):
     """Hits of one find, validated one by one as the caller advances."""
 
-    def __init__(self, dao: PostgresDao[Dto], query: FindQuery) -> None:
-        self._dao = dao
+    def __init__(
+        self, connections: Connections, query: FindQuery, statement: FindStatement[Dto]
+    ) -> None:
         self._query = query
-        self._connections = dao._connections
-        self._args = dao._condition_args(query)
-        self._rows: list[Any] = []
+        self._connections = connections
+        self._statement = statement
+        self._name = statement.collection
+        self._args = statement.args
+        self._to_dto = statement.to_dto
+        self._rows: list[Record] = []
         self._position = 0
         self._done = query.limit == 0
-        self._cursor: Any = None
-        self._owned: Any = None  # a pooled connection this result holds for its cursor
-        self._held: Held | None = self._connections.held()
+        self._cursor: Cursor | None = None
+        self._owned: Connection | None = None  # a pooled connection held for the cursor
+        self._held: Held | None = connections.held()
         self._loop = asyncio.get_running_loop()
 
     async def __anext__(self) -> Dto:
@@ -48,17 +69,17 @@ class PostgresFindResult(FindResult[Dto]):
             await self._next_batch()
         row = self._rows[self._position]
         self._position += 1
-        return self._dao._to_dto(row[0], row[1])
+        return self._to_dto(row[0], row[1])
 
     async def _next_batch(self) -> None:
         if self._done:
             raise StopAsyncIteration
         limit = self._query.limit
-        if self._cursor is None and limit is not None and limit <= BATCH_SIZE:
-            sql = self._dao.find_sql(self._query, paged=True)
+        if self._cursor is None and limit is not None and limit <= FIND_BATCH_SIZE:
+            sql = self._statement.select
             args = (*self._args, self._query.skip, limit)
             self._rows = await self._connections.run(
-                lambda connection: connection.fetch(sql, *args), collection=self._dao._name
+                lambda connection: connection.fetch(sql, *args), collection=self._name
             )
             self._done = True
         else:
@@ -68,38 +89,41 @@ class PostgresFindResult(FindResult[Dto]):
             self._done = True
             raise StopAsyncIteration
 
-    async def _fetch_from_cursor(self) -> list[Any]:
+    async def _fetch_from_cursor(self) -> list[Record]:
         connections = self._connections
-        async with connections.guard(collection=self._dao._name) as state:
+        async with connections.guard(collection=self._name) as state:
             if self._held is not None:
                 async with self._held.lock:
                     if self._cursor is None:
                         self._cursor = await self._open_cursor(self._held.connection)
-                    rows: list[Any] = await self._cursor.fetch(BATCH_SIZE)
+                    rows = await self._cursor.fetch(FIND_BATCH_SIZE)
             else:
-                if self._cursor is None:
-                    self._owned = await connections.acquire(state)
+                if self._cursor is None or self._owned is None:
+                    owned = self._owned = await connections.acquire(state)
                     try:
-                        await self._owned.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                        self._cursor = await self._open_cursor(self._owned)
+                        await owned.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                        self._cursor = await self._open_cursor(owned)
                     except BaseException as error:
                         await self._give_back(error)
                         raise
+                else:
+                    owned = self._owned
                 try:
-                    rows = await self._cursor.fetch(BATCH_SIZE)
-                    if len(rows) < BATCH_SIZE:
-                        await self._owned.execute("COMMIT")
+                    rows = await self._cursor.fetch(FIND_BATCH_SIZE)
+                    if len(rows) < FIND_BATCH_SIZE:
+                        await owned.execute("COMMIT")
                         await self._give_back()
                 except BaseException as error:
                     await self._give_back(error)
                     raise
-        if len(rows) < BATCH_SIZE:
+        if len(rows) < FIND_BATCH_SIZE:
             self._done = True
         return rows
 
-    async def _open_cursor(self, connection: Any) -> Any:
-        sql = self._dao.find_sql(self._query, paged=True)
-        return await connection.cursor(sql, *self._args, self._query.skip, self._query.limit)
+    async def _open_cursor(self, connection: Connection) -> Cursor:
+        return await connection.cursor(
+            self._statement.select, *self._args, self._query.skip, self._query.limit
+        )
 
     async def _give_back(self, error: BaseException | None = None) -> None:
         owned, self._owned = self._owned, None
@@ -109,9 +133,9 @@ class PostgresFindResult(FindResult[Dto]):
 
     async def total_count(self) -> int:
         """Count every match, ignoring skip and limit."""
-        sql = self._dao._sql.count(self._query)
+        sql = self._statement.count()
         count: int = await self._connections.run(
-            lambda connection: connection.fetchval(sql, *self._args), collection=self._dao._name
+            lambda connection: connection.fetchval(sql, *self._args), collection=self._name
         )
         return count
 

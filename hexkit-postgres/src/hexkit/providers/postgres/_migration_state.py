@@ -15,7 +15,7 @@ from typing import Any
 
 from hexkit.migrations import HistoryEntry, LockInfo, MigrationState
 
-from ._connections import Connections
+from ._driver import Connection, Connections
 from ._sql import advisory_key, quote_identifier
 
 __all__ = ["STATE_TABLE", "StateTable", "state_of"]
@@ -62,7 +62,7 @@ class StateTable:
     async def create(self) -> None:
         """Create schema, table and state row if missing; safe when runners race."""
 
-        async def work(connection: Any) -> None:
+        async def work(connection: Connection) -> None:
             async with connection.transaction():
                 await connection.execute(
                     "SELECT pg_advisory_xact_lock($1)", advisory_key(self.schema, STATE_TABLE)

@@ -46,7 +46,7 @@ from hexkit.protocols.dao import (
 )
 
 from ._codec import dumper_for, encode_document, load_raw
-from ._connections import Connections
+from ._driver import Connection, Connections
 from ._migration_state import STATE_TABLE, StateTable, state_of
 from ._sql import (
     ID_COLUMN_TYPES,
@@ -265,7 +265,7 @@ class PostgresMigrationStore(MigrationStore):
         table, qualified = self._table(collection)
         id_type = ID_COLUMN_TYPES["uuid"] if isinstance(key, uuid.UUID) else _ID_TYPES[type(key)]
 
-        async def work(connection: Any) -> None:
+        async def work(connection: Connection) -> None:
             async with connection.transaction():
                 await connection.execute(create_table(qualified, id_type))
                 if table != collection:
@@ -293,7 +293,7 @@ class PostgresMigrationStore(MigrationStore):
         ]
         table, qualified = self._table(collection)
 
-        async def copy(connection: Any) -> Any:
+        async def copy(connection: Connection) -> Any:
             try:
                 await connection.copy_records_to_table(
                     table, schema_name=self._state.schema, columns=("id", "data"), records=records

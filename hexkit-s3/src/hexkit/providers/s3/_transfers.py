@@ -13,13 +13,15 @@ import logging
 import math
 import mmap
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Coroutine
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from hexkit.protocols.objstorage import MAX_PART_NUMBER
-from hexkit.protocols.objstorage._protocol import Data
+from hexkit.protocols.objstorage import MAX_PART_NUMBER, Data
 
-from ._client import Runner
 from ._config import S3Config
+from ._driver import Runner
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 __all__ = ["multipart_copy", "put_stream"]
 
@@ -111,7 +113,7 @@ class _Parts:
 
     def __init__(self, limit: int) -> None:
         self._slots = asyncio.Semaphore(limit)
-        self._tasks: list[asyncio.Task[dict[str, Any]]] = []
+        self._tasks: list[asyncio.Task[CompletedPartTypeDef]] = []
 
     async def reserve(self) -> None:
         """Wait for a free slot, then raise a failure seen so far."""
@@ -126,13 +128,13 @@ class _Parts:
         """Give back a reserved slot that is not needed."""
         self._slots.release()
 
-    def launch(self, request: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+    def launch(self, request: Callable[[], Coroutine[Any, Any, CompletedPartTypeDef]]) -> None:
         """Start ``request`` in a reserved slot; the slot frees when it finishes."""
         task = asyncio.create_task(request())
         task.add_done_callback(lambda _: self._slots.release())
         self._tasks.append(task)
 
-    async def start(self, request: Callable[[], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+    async def start(self, request: Callable[[], Coroutine[Any, Any, CompletedPartTypeDef]]) -> None:
         """Reserve a slot, then launch ``request`` in it."""
         await self.reserve()
         self.launch(request)
@@ -143,7 +145,7 @@ class _Parts:
             if task.done() and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
 
-    async def results(self) -> list[dict[str, Any]]:
+    async def results(self) -> list[CompletedPartTypeDef]:
         """Wait for every part request; return ``{PartNumber, ETag}`` items in order."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.raise_failure()
@@ -162,7 +164,9 @@ async def _abort_after(
     runner: Runner, parts: _Parts, bucket_id: str, object_id: str, upload_id: str
 ) -> None:
     await parts.settle()
-    await runner.call("abort_multipart_upload", Bucket=bucket_id, Key=object_id, UploadId=upload_id)
+    await runner.call(
+        runner.client.abort_multipart_upload, Bucket=bucket_id, Key=object_id, UploadId=upload_id
+    )
 
 
 async def _finish_or_abort(
@@ -174,7 +178,7 @@ async def _finish_or_abort(
     object_id: str,
     upload_id: str,
     abort: bool,
-    condition: dict[str, str] | None = None,
+    condition: dict[str, Any] | None = None,
 ) -> None:
     """Await ``work``; on any failure (cancellation too) abort the upload, then re-raise.
 
@@ -184,7 +188,7 @@ async def _finish_or_abort(
         await work
         done = await parts.results()
         await runner.call(
-            "complete_multipart_upload",
+            runner.client.complete_multipart_upload,
             Bucket=bucket_id,
             Key=object_id,
             UploadId=upload_id,
@@ -222,7 +226,7 @@ async def put_stream(
     At most ``s3_multipart_concurrency`` parts are held, in flight or being filled, so
     memory stays near (concurrency + 1) x chunk size whatever the object's size.
     """
-    extra = {} if content_type is None else {"ContentType": content_type}
+    extra: dict[str, Any] = {} if content_type is None else {"ContentType": content_type}
     buffer = _Buffer(data)
     try:
         await _put_buffered(runner, config, bucket_id, object_id, buffer, extra)
@@ -236,31 +240,39 @@ async def _put_buffered(
     bucket_id: str,
     object_id: str,
     buffer: _Buffer,
-    extra: dict[str, str],
+    extra: dict[str, Any],
 ) -> None:
     chunk_size = config.s3_multipart_chunk_size
-    condition = {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
+    condition: dict[str, Any] = {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
     await buffer.fill(config.s3_multipart_threshold)
     if buffer.exhausted and buffer.size < config.s3_multipart_threshold:
         body = buffer.take(buffer.size)
         await runner.call(
-            "put_object", Bucket=bucket_id, Key=object_id, Body=body, **extra, **condition
+            runner.client.put_object,
+            Bucket=bucket_id,
+            Key=object_id,
+            Body=body,
+            **extra,
+            **condition,
         )
         return
 
-    created = await runner.call("create_multipart_upload", Bucket=bucket_id, Key=object_id, **extra)
+    created = await runner.call(
+        runner.client.create_multipart_upload, Bucket=bucket_id, Key=object_id, **extra
+    )
     upload_id: str = created["UploadId"]
     parts = _Parts(config.s3_multipart_concurrency)
 
-    async def upload(number: int, body: mmap.mmap) -> dict[str, Any]:
+    async def upload(number: int, body: mmap.mmap) -> CompletedPartTypeDef:
         try:
             answer = await runner.call(
-                "upload_part",
+                runner.client.upload_part,
                 Bucket=bucket_id,
                 Key=object_id,
                 UploadId=upload_id,
                 PartNumber=number,
-                Body=body,
+                # An mmap reads, seeks and tells like the file objects botocore takes.
+                Body=cast("IO[Any]", body),
             )
         finally:
             body.close()
@@ -309,16 +321,16 @@ async def multipart_copy(
     """Copy an object with UploadPartCopy ranges, for objects above CopyObject's limit."""
     (source_bucket, source_key), (dest_bucket, dest_key) = source, dest
     part_size = max(config.s3_copy_part_size, math.ceil(size / MAX_PART_NUMBER))
-    extra = {} if content_type is None else {"ContentType": content_type}
+    extra: dict[str, Any] = {} if content_type is None else {"ContentType": content_type}
     created = await runner.call(
-        "create_multipart_upload", Bucket=dest_bucket, Key=dest_key, **extra
+        runner.client.create_multipart_upload, Bucket=dest_bucket, Key=dest_key, **extra
     )
     upload_id: str = created["UploadId"]
     parts = _Parts(config.s3_multipart_concurrency)
 
-    async def copy(number: int, first: int, last: int) -> dict[str, Any]:
+    async def copy(number: int, first: int, last: int) -> CompletedPartTypeDef:
         answer = await runner.call(
-            "upload_part_copy",
+            runner.client.upload_part_copy,
             Bucket=dest_bucket,
             Key=dest_key,
             UploadId=upload_id,

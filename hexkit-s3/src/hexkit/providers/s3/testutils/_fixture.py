@@ -11,7 +11,7 @@ from typing import Any
 from hexkit.protocols.objstorage import ObjectMetadata
 
 from .._config import S3Config
-from .._storage import S3ObjectStorage
+from .._objstorage import S3ObjectStorage
 from ._backends import S3Server
 
 __all__ = ["S3Fixture"]

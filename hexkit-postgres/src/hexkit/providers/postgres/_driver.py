@@ -1,21 +1,25 @@
-"""The factory's connections as its DAOs see them: the pool, the deadline, transactions.
+"""The asyncpg pool of a factory, as its DAOs see it: connections, the deadline, transactions.
 
-DAOs get this accessor, not the factory. Every DAO call runs under one deadline
+DAOs get the :class:`Connections` accessor, not the factory. Every DAO call runs under one deadline
 (``postgres_timeout``) that covers waiting for a pooled connection, connecting and the
 statements; a call that passes it, or whose connection breaks, terminates that
 connection (so a hung server cannot hold it) and raises the protocol's error. Inside
 :meth:`Connections.transaction` the calls of this task share one connection through a
 context variable, serialized by a lock.
+
+asyncpg ships no type information, so the calls the provider makes are written down
+as small protocols (:class:`Connection`, :class:`Pool`, :class:`Cursor`,
+:class:`Record`) and mypy checks every use of a connection against them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
@@ -24,7 +28,7 @@ from hexkit.protocols.dao import DaoError, TransactionError
 from ._config import PostgresConfig
 from ._errors import is_connection_error, timed_out, translated
 
-__all__ = ["CallState", "Connections", "Held"]
+__all__ = ["CallState", "Connection", "Connections", "Cursor", "Held", "Pool", "Record"]
 
 T = TypeVar("T")
 # Releasing a healthy connection is a local operation with our reset; a bound keeps a
@@ -32,11 +36,69 @@ T = TypeVar("T")
 _RELEASE_TIMEOUT = 1.0
 
 
+class Record(Protocol):
+    """A row as asyncpg returns it, read by position."""
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+    def __len__(self) -> int: ...
+
+
+class Cursor(Protocol):
+    """A server-side cursor (``await connection.cursor(...)``) inside a transaction."""
+
+    async def fetch(self, n: int, /) -> list[Record]: ...
+
+
+class Connection(Protocol):
+    """The calls the provider makes on an ``asyncpg.Connection``."""
+
+    async def execute(self, query: str, /, *args: Any) -> str: ...
+
+    async def fetch(self, query: str, /, *args: Any) -> list[Record]: ...
+
+    async def fetchrow(self, query: str, /, *args: Any) -> Record | None: ...
+
+    async def fetchval(self, query: str, /, *args: Any) -> Any: ...
+
+    def cursor(self, query: str, /, *args: Any) -> Awaitable[Cursor]: ...
+
+    async def copy_records_to_table(
+        self,
+        table_name: str,
+        *,
+        records: Iterable[Sequence[Any]],
+        columns: Sequence[str],
+        schema_name: str,
+    ) -> str: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]: ...
+
+    def is_in_transaction(self) -> bool: ...
+
+    def terminate(self) -> None: ...
+
+
+class Pool(Protocol):
+    """The calls the provider makes on an ``asyncpg.Pool``."""
+
+    def acquire(self) -> Awaitable[Connection]: ...
+
+    # asyncpg's own signature: the release timeout is its parameter, not ours.
+    def release(
+        self, connection: Connection, /, *, timeout: float | None = None
+    ) -> Awaitable[None]: ...
+
+    async def close(self) -> None: ...
+
+    def terminate(self) -> None: ...
+
+
 @dataclass
 class Held:
     """The connection of an open transaction, and the lock that serializes its use."""
 
-    connection: Any
+    connection: Connection
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -47,7 +109,7 @@ class CallState:
     waiting_for_pool: bool = False
 
 
-async def _reset(connection: Any) -> None:
+async def _reset(connection: Connection) -> None:
     """Return a released connection to a clean state without a round trip when idle.
 
     The provider leaves no session state behind (advisory locks are transaction-scoped,
@@ -60,7 +122,7 @@ async def _reset(connection: Any) -> None:
 class Connections:
     """The pool of one factory, with deadlines, error translation and transactions."""
 
-    def __init__(self, pool: Any, config: PostgresConfig) -> None:
+    def __init__(self, pool: Pool, config: PostgresConfig) -> None:
         self._pool = pool
         self._config = config
         self._held: ContextVar[Held | None] = ContextVar(
@@ -68,9 +130,9 @@ class Connections:
         )
 
     @staticmethod
-    async def open_pool(config: PostgresConfig) -> Any:
+    async def open_pool(config: PostgresConfig) -> Pool:
         """Create the asyncpg pool the settings describe (raises driver errors)."""
-        return await asyncpg.create_pool(
+        pool: Pool = await asyncpg.create_pool(
             dsn=config.postgres_dsn.get_secret_value(),
             min_size=config.postgres_pool_min_size,
             max_size=config.postgres_pool_max_size,
@@ -79,6 +141,7 @@ class Connections:
             reset=_reset,
             server_settings={"application_name": "hexkit-postgres"},
         )
+        return pool
 
     async def close(self) -> None:
         """Close the pool; connections still in use are terminated after the deadline."""
@@ -132,14 +195,14 @@ class Connections:
             in_transaction=self._held.get() is not None,
         )
 
-    async def acquire(self, state: CallState) -> Any:
+    async def acquire(self, state: CallState) -> Connection:
         """Take a connection from the pool (inside :meth:`guard`)."""
         state.waiting_for_pool = True
         connection = await self._pool.acquire()
         state.waiting_for_pool = False
         return connection
 
-    async def release(self, connection: Any, error: BaseException | None = None) -> None:
+    async def release(self, connection: Connection, error: BaseException | None = None) -> None:
         """Give a connection back; one that failed at the connection level is terminated."""
         if error is not None and (
             isinstance(error, asyncio.CancelledError) or is_connection_error(error)
@@ -150,7 +213,7 @@ class Connections:
 
     async def run(
         self,
-        work: Callable[[Any], Awaitable[T]],
+        work: Callable[[Connection], Awaitable[T]],
         *,
         collection: str,
         unique_indexes: Mapping[str, tuple[str, ...]] | None = None,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from hexkit.protocols.objstorage import (
     BucketNotEmptyError,
     BucketNotFoundError,
+    Data,
     MultiPartUploadConfirmError,
     MultiPartUploadNotFoundError,
     ObjectMetadata,
@@ -20,16 +21,16 @@ from hexkit.protocols.objstorage import (
     PresignedPostURL,
     UploadedPart,
 )
-from hexkit.protocols.objstorage._protocol import Data
 
-from ._client import Runner, make_client
 from ._config import MIN_PART_SIZE, S3Config
+from ._driver import Runner, make_client
 from ._errors import translate
 from ._redact import redacting
 from ._transfers import multipart_copy, put_stream
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, ObjectIdentifierTypeDef
 
 __all__ = ["S3ObjectStorage"]
 
@@ -88,7 +89,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
 
     async def _does_bucket_exist(self, bucket_id: str) -> bool:
         try:
-            await self._runner.call("head_bucket", Bucket=bucket_id)
+            await self._runner.call(self._runner.client.head_bucket, Bucket=bucket_id)
         except BucketNotFoundError:
             return False
         return True
@@ -97,18 +98,20 @@ class S3ObjectStorage(ObjectStorageProtocol):
         params: dict[str, Any] = {"Bucket": bucket_id}
         if self._config.s3_region != "us-east-1":
             params["CreateBucketConfiguration"] = {"LocationConstraint": self._config.s3_region}
-        await self._runner.call("create_bucket", **params)
+        await self._runner.call(self._runner.client.create_bucket, **params)
 
     async def _delete_bucket(self, bucket_id: str, *, delete_content: bool) -> None:
-        page = await self._runner.call("list_objects_v2", Bucket=bucket_id, MaxKeys=1)
+        page = await self._runner.call(
+            self._runner.client.list_objects_v2, Bucket=bucket_id, MaxKeys=1
+        )
         if page.get("KeyCount", 0) and not delete_content:
             raise BucketNotEmptyError(bucket_id)
         await self._clear_bucket(bucket_id)
-        await self._runner.call("delete_bucket", Bucket=bucket_id)
+        await self._runner.call(self._runner.client.delete_bucket, Bucket=bucket_id)
 
     async def _list_bucket_ids(self) -> list[str]:
         """Return the IDs of all buckets of the account (for test fixtures)."""
-        answer = await self._runner.call("list_buckets")
+        answer = await self._runner.call(self._runner.client.list_buckets)
         return [bucket["Name"] for bucket in answer.get("Buckets", [])]
 
     async def _clear_bucket(self, bucket_id: str) -> None:
@@ -117,9 +120,12 @@ class S3ObjectStorage(ObjectStorageProtocol):
             # An upload that finished or was aborted meanwhile leaves nothing to drop.
             with contextlib.suppress(MultiPartUploadNotFoundError):
                 await self._runner.call(
-                    "abort_multipart_upload", Bucket=bucket_id, Key=object_id, UploadId=upload_id
+                    self._runner.client.abort_multipart_upload,
+                    Bucket=bucket_id,
+                    Key=object_id,
+                    UploadId=upload_id,
                 )
-        batch: list[dict[str, str]] = []
+        batch: list[ObjectIdentifierTypeDef] = []
         async for object_id in self._list_object_ids(bucket_id, prefix=None):
             batch.append({"Key": object_id})
             if len(batch) == 1000:  # DeleteObjects takes at most 1000 keys
@@ -128,9 +134,11 @@ class S3ObjectStorage(ObjectStorageProtocol):
         if batch:
             await self._delete_batch(bucket_id, batch)
 
-    async def _delete_batch(self, bucket_id: str, batch: list[dict[str, str]]) -> None:
+    async def _delete_batch(self, bucket_id: str, batch: list[ObjectIdentifierTypeDef]) -> None:
         answer = await self._runner.call(
-            "delete_objects", Bucket=bucket_id, Delete={"Objects": batch, "Quiet": True}
+            self._runner.client.delete_objects,
+            Bucket=bucket_id,
+            Delete={"Objects": batch, "Quiet": True},
         )
         if answer.get("Errors"):
             first = answer["Errors"][0]
@@ -144,7 +152,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
         if prefix:
             params["Prefix"] = prefix
         while True:
-            page = await self._runner.call("list_objects_v2", **params)
+            page = await self._runner.call(self._runner.client.list_objects_v2, **params)
             for item in page.get("Contents", []):
                 yield item["Key"]
             if not page.get("IsTruncated"):
@@ -153,11 +161,11 @@ class S3ObjectStorage(ObjectStorageProtocol):
 
     # --- objects -------------------------------------------------------------------
 
-    async def _head(self, bucket_id: str, object_id: str) -> dict[str, Any] | None:
+    async def _head(self, bucket_id: str, object_id: str) -> HeadObjectOutputTypeDef | None:
         """Return HeadObject's answer, ``None`` for a missing object in an existing bucket."""
         try:
-            answer: dict[str, Any] = await self._runner.call(
-                "head_object", Bucket=bucket_id, Key=object_id
+            answer = await self._runner.call(
+                self._runner.client.head_object, Bucket=bucket_id, Key=object_id
             )
         except ObjectNotFoundError:
             # A HEAD answer has no body, so S3 cannot say whether the bucket is missing.
@@ -225,14 +233,14 @@ class S3ObjectStorage(ObjectStorageProtocol):
             )
             return
         await self._runner.call(
-            "copy_object",
+            self._runner.client.copy_object,
             Bucket=dest_bucket_id,
             Key=dest_object_id,
             CopySource={"Bucket": source_bucket_id, "Key": source_object_id},
         )
 
     async def _delete_object(self, bucket_id: str, object_id: str) -> None:
-        await self._runner.call("delete_object", Bucket=bucket_id, Key=object_id)
+        await self._runner.call(self._runner.client.delete_object, Bucket=bucket_id, Key=object_id)
 
     async def _put_object(
         self, bucket_id: str, object_id: str, data: Data, *, content_type: str | None
@@ -240,7 +248,9 @@ class S3ObjectStorage(ObjectStorageProtocol):
         await put_stream(self._runner, self._config, bucket_id, object_id, data, content_type)
 
     async def _get_object(self, bucket_id: str, object_id: str) -> AsyncIterator[bytes]:
-        answer = await self._runner.call("get_object", Bucket=bucket_id, Key=object_id)
+        answer = await self._runner.call(
+            self._runner.client.get_object, Bucket=bucket_id, Key=object_id
+        )
         body = answer["Body"]
         size = self._config.s3_download_chunk_size
         try:
@@ -262,7 +272,9 @@ class S3ObjectStorage(ObjectStorageProtocol):
     # --- multipart uploads ---------------------------------------------------------
 
     async def _init_multipart_upload(self, bucket_id: str, object_id: str) -> str:
-        answer = await self._runner.call("create_multipart_upload", Bucket=bucket_id, Key=object_id)
+        answer = await self._runner.call(
+            self._runner.client.create_multipart_upload, Bucket=bucket_id, Key=object_id
+        )
         return str(answer["UploadId"])
 
     async def _get_part_upload_url(
@@ -295,7 +307,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
             params["Prefix"] = object_id
         found: list[tuple[str, str]] = []
         while True:
-            page = await self._runner.call("list_multipart_uploads", **params)
+            page = await self._runner.call(self._runner.client.list_multipart_uploads, **params)
             for upload in page.get("Uploads", []):
                 if object_id is None or upload["Key"] == object_id:
                     found.append((upload["Key"], upload["UploadId"]))
@@ -309,7 +321,10 @@ class S3ObjectStorage(ObjectStorageProtocol):
 
     async def _abort_multipart_upload(self, upload_id: str, bucket_id: str, object_id: str) -> None:
         await self._runner.call(
-            "abort_multipart_upload", Bucket=bucket_id, Key=object_id, UploadId=upload_id
+            self._runner.client.abort_multipart_upload,
+            Bucket=bucket_id,
+            Key=object_id,
+            UploadId=upload_id,
         )
 
     async def _list_upload_parts(
@@ -319,7 +334,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
         parts: list[UploadedPart] = []
         while True:
             try:
-                page = await self._runner.call("list_parts", **params)
+                page = await self._runner.call(self._runner.client.list_parts, **params)
             except BucketNotFoundError:
                 raise MultiPartUploadNotFoundError(upload_id, bucket_id, object_id) from None
             if page.get("Key", object_id) != object_id:
@@ -348,7 +363,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
                     f" part size of {MIN_PART_SIZE}",
                 )
         await self._runner.call(
-            "complete_multipart_upload",
+            self._runner.client.complete_multipart_upload,
             Bucket=bucket_id,
             Key=object_id,
             UploadId=upload_id,

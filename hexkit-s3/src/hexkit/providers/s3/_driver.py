@@ -1,4 +1,9 @@
-"""The boto3 client of one provider instance and the thread pool its blocking calls run in."""
+"""The boto3 client of one provider instance and the thread pool its blocking calls run in.
+
+The storage and its transfers get a :class:`Runner`: the client and the pool, nothing
+of the storage itself. Calls name the client's bound methods, so mypy checks their
+parameters and results against boto3-stubs.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import boto3
 import botocore.session
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["Runner", "make_client"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def make_client(config: S3Config) -> S3Client:
@@ -75,13 +81,16 @@ class Runner:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(function, *args))
 
-    async def call(self, operation: str, **params: Any) -> Any:
-        """Call the client method ``operation`` in the pool, translating botocore errors."""
-        method = getattr(self.client, operation)
+    async def call(self, method: Callable[P, T], /, *args: P.args, **params: P.kwargs) -> T:
+        """Call a client method (``runner.client.head_object``) in the pool.
+
+        Botocore errors leave translated into the protocol's errors; botocore names each
+        client method after its operation, which the translation reports.
+        """
         try:
-            return await self.run(functools.partial(method, **params))
+            return await self.run(functools.partial(method, *args, **params))
         except Exception as error:
-            translated = translate(error, operation, params)
+            translated = translate(error, method.__name__, params)
             if translated is None:
                 raise
             raise translated from error
