@@ -1,67 +1,14 @@
-"""Measuring tools of the DAO benchmarks: the record model, paired timing, README sections.
-
-Kept in a package so that ``nox -s bench``, which runs every ``bench/*.py``, does not run it.
-``bench/postgres.py`` uses it; ``bench/mongodb.py`` holds its own copy of the model and
-helpers and could switch to this one.
-"""
+"""Timing raw against provider operations: client CPU and wall time, medians, peak memory."""
 
 from __future__ import annotations
 
 import gc
-import importlib.metadata
-import os
-import platform
-import re
 import statistics
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-class Address(BaseModel):
-    street: str
-    city: str
-    zip_code: int
-
-
-class Order(BaseModel):
-    """A typical service record: a dozen fields, a nested model and a list."""
-
-    order_id: str
-    number: int
-    customer: str
-    amount: Decimal
-    created: datetime
-    paid: bool
-    tags: list[str]
-    address: Address
-    note: str | None = None
-
-
-BASE = datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-def make_order(key: int, version: int = 0) -> Order:
-    return Order(
-        order_id=f"order-{key:07d}",
-        number=key,
-        customer=f"customer-{key % 97}",
-        amount=Decimal(f"{key}.{version:02d}"),
-        created=BASE + timedelta(seconds=key),
-        paid=key % 2 == 0,
-        tags=["web", f"batch-{key % 10}"],
-        address=Address(street=f"Main St {key}", city="Heidelberg", zip_code=69117),
-        note=None,
-    )
 
 
 @dataclass
@@ -89,6 +36,13 @@ class Row:
 
 
 Operation = Callable[[int], Awaitable[Any]]
+
+
+async def timed(operation: Callable[..., Awaitable[Any]], *args: Any) -> Timing:
+    """Run ``operation(*args)`` once; return its CPU and wall time (no gc.collect first)."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    await operation(*args)
+    return Timing(time.process_time() - cpu, time.perf_counter() - wall)
 
 
 async def timed_block(operation: Operation, keys: range) -> Timing:
@@ -138,48 +92,3 @@ async def peak_memory(stream: Callable[[], AsyncIterator[Any]], expected: int) -
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-
-
-def machine(packages: list[str]) -> str:
-    """Describe the CPU, Python and the versions of ``packages``."""
-    model = "unknown CPU"
-    try:
-        found = re.search(
-            r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE
-        )
-        if found:
-            model = found.group(1).strip()
-    except OSError:
-        model = platform.processor() or model
-    versions = ", ".join(f"{name} {importlib.metadata.version(name)}" for name in packages)
-    return (
-        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        f" ({platform.system()}), {versions}"
-    )
-
-
-def ratio_table(rows: list[Row]) -> list[str]:
-    """Markdown table of raw vs DAO CPU and wall time per row, with the target."""
-    lines = [
-        "| operation | raw CPU µs/op | DAO CPU µs/op | CPU DAO/raw | raw wall µs/op"
-        " | DAO wall µs/op | wall DAO/raw | target (CPU) | met |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for row in rows:
-        wall_ratio = row.dao.wall / row.raw.wall
-        target = "—" if row.target is None else f"<= {row.target:.2f}x"
-        met = {None: "—", True: "yes", False: "no"}[row.met]
-        lines.append(
-            f"| {row.name} | {row.raw.cpu * 1e6:.1f} | {row.dao.cpu * 1e6:.1f}"
-            f" | {row.cpu_ratio:.2f}x | {row.raw.wall * 1e6:.1f} | {row.dao.wall * 1e6:.1f}"
-            f" | {wall_ratio:.2f}x | {target} | {met} |"
-        )
-    return lines
-
-
-def write_section(name: str, section: str) -> None:
-    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
-    start_mark, end_mark = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    text = README.read_text()
-    start, end = text.index(start_mark) + len(start_mark), text.index(end_mark)
-    README.write_text(text[:start] + "\n" + section + "\n" + text[end:])
