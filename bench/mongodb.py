@@ -220,7 +220,7 @@ def render(rows: list[Row], memory: tuple[int, int, int, int], args: argparse.Na
 
 
 async def run(args: argparse.Namespace, dsn: str) -> str:
-    config = MongoDbConfig(mongo_dsn=dsn, db_name="bench", mongo_timeout=30)  # type: ignore[arg-type]
+    config = MongoDbConfig(mongo_dsn=dsn, db_name="bench", mongo_timeout=30)
     # The raw client gets the same timeouts as the DAO's (mongo_timeout=30), so both
     # pay for the same deadline handling; it decodes to plain dicts.
     millis = 30_000

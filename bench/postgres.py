@@ -193,7 +193,8 @@ async def find_all_row(dao: Dao[Order], pool: Any, scan_sql: str, size: int, rou
     async def dao_scan() -> int:
         return sum([1 async for _ in dao.find_all(mapping={})])
 
-    raw_times, dao_times = [], []
+    raw_times: list[Timing] = []
+    dao_times: list[Timing] = []
     for round_number in range(rounds + 1):  # the first round warms up
         pair = [(raw_scan, raw_times), (dao_scan, dao_times)]
         for scan, times in pair if round_number % 2 == 0 else reversed(pair):
@@ -234,7 +235,7 @@ def render(rows: list[Row], memory: tuple[int, int, int, int], args: argparse.Na
 
 
 async def run(args: argparse.Namespace, dsn: str) -> str:
-    config = PostgresConfig(postgres_dsn=dsn, postgres_schema=SCHEMA, postgres_timeout=TIMEOUT)  # type: ignore[arg-type]
+    config = PostgresConfig(postgres_dsn=dsn, postgres_schema=SCHEMA, postgres_timeout=TIMEOUT)
     pool = await asyncpg.create_pool(
         dsn=dsn,
         min_size=config.postgres_pool_min_size,

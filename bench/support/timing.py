@@ -63,7 +63,8 @@ async def paired_rounds(
     the result is the median per-operation time over the rounds, so drift and noise from
     other processes hit both sides alike.
     """
-    raw_times, dao_times = [], []
+    raw_times: list[Timing] = []
+    dao_times: list[Timing] = []
     for round_number in range(rounds):
         start = first_key + round_number * ops
         keys = range(start, start + ops)
