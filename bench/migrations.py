@@ -26,18 +26,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import statistics
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from dao_support import machine, write_section
 from pydantic import BaseModel
 from pymongo import AsyncMongoClient, ReplaceOne
+from support import BASE, Address, Timing, fill, machine, median, timed, write_section
 
 from hexkit.migrations import Migration, migrate, rename_field
 from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory
@@ -46,15 +44,8 @@ from hexkit.providers.mongodb.testutils import EmbeddedMongoDb
 DB = "bench_migrations"
 ORDERS = "orders"
 BATCH = 1000
-BASE = datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 PACKAGES = ["pymongo", "pydantic", "SecantusDB"]  # versions named in the results
-
-
-class Address(BaseModel):
-    street: str
-    city: str
-    zip_code: int
 
 
 class OrderV1(BaseModel):
@@ -98,19 +89,10 @@ def stored_order(key: int) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Timing:
-    wall: float
-    cpu: float
-
-
-async def fill(client: Any, count: int) -> None:
+async def refill(client: Any, count: int) -> None:
+    """Drop the database and fill the orders collection with ``count`` version-0 orders."""
     await client.drop_database(DB)
-    collection = client[DB][ORDERS]
-    for chunk in range(0, count, 5000):
-        await collection.insert_many(
-            [stored_order(key) for key in range(chunk, min(chunk + 5000, count))]
-        )
+    await fill(client[DB][ORDERS], stored_order, 0, count)
 
 
 async def run_migrate(dsn: str, count: int) -> None:
@@ -151,13 +133,6 @@ async def run_rename(client: Any, count: int) -> None:
     assert result.modified_count == count
 
 
-async def timed(operation: Callable[[], Awaitable[None]]) -> Timing:
-    gc.collect()
-    cpu, wall = time.process_time(), time.perf_counter()
-    await operation()
-    return Timing(time.perf_counter() - wall, time.process_time() - cpu)
-
-
 async def rounds(client: Any, dsn: str, count: int, rounds_: int) -> dict[str, Timing]:
     runs: dict[str, Callable[[], Awaitable[None]]] = {
         "migrate": lambda: run_migrate(dsn, count),
@@ -170,19 +145,15 @@ async def rounds(client: Any, dsn: str, count: int, rounds_: int) -> dict[str, T
     for round_ in range(rounds_):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
-            await fill(client, count)
+            await refill(client, count)
+            gc.collect()
             times[name].append(await timed(runs[name]))
-    return {
-        name: Timing(
-            statistics.median(t.wall for t in found), statistics.median(t.cpu for t in found)
-        )
-        for name, found in times.items()
-    }
+    return {name: median(found) for name, found in times.items()}
 
 
 async def peak(client: Any, dsn: str, count: int, operation: str) -> int:
     """Peak traced bytes of one run (migrate or the raw rewrite) over ``count`` documents."""
-    await fill(client, count)
+    await refill(client, count)
     gc.collect()
     tracemalloc.start()
     try:

@@ -17,28 +17,35 @@ import argparse
 import asyncio
 import gc
 import time
-import tracemalloc
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from dao_support import Order, Row, Timing, machine, make_order, median, write_section
 from pymongo import AsyncMongoClient
+from support import (
+    Operation,
+    Order,
+    Row,
+    Timing,
+    fill,
+    machine,
+    make_order,
+    median,
+    peak_memory,
+    ratio_table,
+    timed,
+    write_section,
+)
 
 from hexkit.protocols.dao import Dao, Index
-from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory
-from hexkit.providers.mongodb._codec import encode_document, to_decimal
+from hexkit.providers.mongodb import (
+    MongoDbConfig,
+    MongoDbDaoFactory,
+    encode_document,
+    to_decimal,
+)
 from hexkit.providers.mongodb.testutils import EmbeddedMongoDb
 
-Operation = Callable[[int], Awaitable[Any]]
-
 PACKAGES = ["pymongo", "pydantic", "SecantusDB"]  # versions named in the results
-
-
-async def timed(operation: Operation, key: int) -> Timing:
-    cpu, wall = time.process_time(), time.perf_counter()
-    await operation(key)
-    return Timing(time.process_time() - cpu, time.perf_counter() - wall)
 
 
 async def interleaved(
@@ -120,14 +127,9 @@ async def single_document_rows(dao: Dao[Order], raw: Any, ops: int) -> list[Row]
     return rows
 
 
-async def fill(raw: Any, start: int, stop: int) -> None:
-    for chunk in range(start, stop, 5000):
-        await raw.insert_many(
-            [
-                encode_document(make_order(key), "order_id")
-                for key in range(chunk, min(chunk + 5000, stop))
-            ]
-        )
+def encoded_order(key: int) -> dict[str, Any]:
+    """An order as the DAO stores it, for the raw collections."""
+    return encode_document(make_order(key), "order_id")
 
 
 def validated(document: dict[str, Any]) -> Order:
@@ -179,21 +181,6 @@ async def find_all_rows(dao: Dao[Order], raw: Any, size: int, rounds: int) -> li
     ]
 
 
-async def peak_memory(dao: Dao[Order], expected: int) -> int:
-    """Peak bytes traced while streaming every hit of find_all without keeping them."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        count = 0
-        async for _ in dao.find_all(mapping={}):
-            count += 1
-        assert count == expected
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def render(rows: list[Row], memory: tuple[int, int, int, int], args: argparse.Namespace) -> str:
     small, big, small_peak, big_peak = memory
     lines = [
@@ -205,26 +192,13 @@ def render(rows: list[Row], memory: tuple[int, int, int, int], args: argparse.Na
         " CPU = client-process CPU time"
         " (`time.process_time`).",
         "",
-        "| operation | raw CPU µs/op | DAO CPU µs/op | CPU DAO/raw | raw wall µs/op"
-        " | DAO wall µs/op | wall DAO/raw | target (CPU) | met |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        *ratio_table(rows),
     ]
-    for row in rows:
-        cpu_ratio = row.dao.cpu / row.raw.cpu
-        wall_ratio = row.dao.wall / row.raw.wall
-        target, met = "—", "—"
-        if row.target is not None:
-            target, met = f"<= {row.target:.2f}x", "yes" if cpu_ratio <= row.target else "no"
-        lines.append(
-            f"| {row.name} | {row.raw.cpu * 1e6:.1f} | {row.dao.cpu * 1e6:.1f} | {cpu_ratio:.2f}x"
-            f" | {row.raw.wall * 1e6:.1f} | {row.dao.wall * 1e6:.1f} | {wall_ratio:.2f}x"
-            f" | {target} | {met} |"
-        )
     lines += [
         "",
         "Writes are paired twice. Against pre-encoded documents the raw side is the driver"
         " alone (for comparison, no target). Against validate + encode it does the pydantic"
-        " work the DAO contract asks of every write since issue 9 (`model_validate` of the"
+        " work the DAO contract asks of every write (`model_validate` of the"
         " DTO's dump, then the same BSON mapping); the target applies to that row. What the"
         " DAO adds beyond it is the core's storage-rule check and its error translation.",
         "",
@@ -246,7 +220,7 @@ def render(rows: list[Row], memory: tuple[int, int, int, int], args: argparse.Na
 
 
 async def run(args: argparse.Namespace, dsn: str) -> str:
-    config = MongoDbConfig(mongo_dsn=dsn, db_name="bench", mongo_timeout=30)  # type: ignore[arg-type]
+    config = MongoDbConfig(mongo_dsn=dsn, db_name="bench", mongo_timeout=30)
     # The raw client gets the same timeouts as the DAO's (mongo_timeout=30), so both
     # pay for the same deadline handling; it decodes to plain dicts.
     millis = 30_000
@@ -271,11 +245,11 @@ async def run(args: argparse.Namespace, dsn: str) -> str:
 
             scan_dao = await factory.get_dao(name="scan", dto_model=Order, id_field="order_id")
             scan_raw = client["bench"]["scan"]
-            await fill(scan_raw, 0, args.small)
+            await fill(scan_raw, encoded_order, 0, args.small)
             rows += await find_all_rows(scan_dao, scan_raw, args.small, args.rounds)
-            small_peak = await peak_memory(scan_dao, args.small)
-            await fill(scan_raw, args.small, args.big)
-            big_peak = await peak_memory(scan_dao, args.big)
+            small_peak = await peak_memory(lambda: scan_dao.find_all(mapping={}), args.small)
+            await fill(scan_raw, encoded_order, args.small, args.big)
+            big_peak = await peak_memory(lambda: scan_dao.find_all(mapping={}), args.big)
         await client.drop_database("bench")
     finally:
         await client.close()

@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from dao_support import (
+from support import (
     Order,
     Row,
     Timing,
@@ -45,9 +45,12 @@ from dao_support import (
 )
 
 from hexkit.protocols.dao import Dao, Index
-from hexkit.providers.postgres import PostgresConfig, PostgresDaoFactory
-from hexkit.providers.postgres._codec import encode_document
-from hexkit.providers.postgres._find import BATCH_SIZE
+from hexkit.providers.postgres import (
+    FIND_BATCH_SIZE,
+    PostgresConfig,
+    PostgresDaoFactory,
+    encode_document,
+)
 from hexkit.providers.postgres.testutils import EmbeddedPostgres
 
 SCHEMA = "bench"
@@ -127,7 +130,8 @@ async def single_document_rows(dao: Dao[Order], raw: Raw, args: argparse.Namespa
 
     # Writes run twice against fresh keys: once against a raw side that only dumps (for
     # comparison) and once against one that also validates, the pydantic work the DAO
-    # contract requires of every write (issue 9); the target applies to the second.
+    # contract requires of every write (`DaoSpec.validate_dto`); the target applies to the
+    # second.
     plan: list[tuple[str, Any, Any, float | None, int]] = [
         ("insert (raw: dump only)", lambda key: raw.insert(orders[key]), dao_insert, None, 0),
         (
@@ -180,7 +184,7 @@ async def find_all_row(dao: Dao[Order], pool: Any, scan_sql: str, size: int, rou
             connection.transaction(isolation="repeatable_read", readonly=True),
         ):
             cursor = await connection.cursor(scan_sql, 0, None, timeout=TIMEOUT)
-            while batch := await cursor.fetch(BATCH_SIZE, timeout=TIMEOUT):
+            while batch := await cursor.fetch(FIND_BATCH_SIZE, timeout=TIMEOUT):
                 for id_, text in batch:
                     _to_order(id_, text)
                     count += 1
@@ -189,7 +193,8 @@ async def find_all_row(dao: Dao[Order], pool: Any, scan_sql: str, size: int, rou
     async def dao_scan() -> int:
         return sum([1 async for _ in dao.find_all(mapping={})])
 
-    raw_times, dao_times = [], []
+    raw_times: list[Timing] = []
+    dao_times: list[Timing] = []
     for round_number in range(rounds + 1):  # the first round warms up
         pair = [(raw_scan, raw_times), (dao_scan, dao_times)]
         for scan, times in pair if round_number % 2 == 0 else reversed(pair):
@@ -230,7 +235,7 @@ def render(rows: list[Row], memory: tuple[int, int, int, int], args: argparse.Na
 
 
 async def run(args: argparse.Namespace, dsn: str) -> str:
-    config = PostgresConfig(postgres_dsn=dsn, postgres_schema=SCHEMA, postgres_timeout=TIMEOUT)  # type: ignore[arg-type]
+    config = PostgresConfig(postgres_dsn=dsn, postgres_schema=SCHEMA, postgres_timeout=TIMEOUT)
     pool = await asyncpg.create_pool(
         dsn=dsn,
         min_size=config.postgres_pool_min_size,

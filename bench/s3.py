@@ -25,16 +25,15 @@ from typing import Any
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from s3_support import (
+from support import machine, write_section
+from support.s3 import (
     MIB,
     RepeatingReader,
     RssSampler,
     Sink,
-    machine,
     moto_server,
     release_free_memory,
     stream,
-    write_readme,
 )
 
 from hexkit.providers.s3 import S3Config, S3ObjectStorage
@@ -297,7 +296,8 @@ async def main() -> None:
             elapsed = time.perf_counter() - started
         client.close()
     text = (
-        f"{table(a, b, c)}\n\nMachine: {machine()}. Measured"
+        f"{table(a, b, c)}\n\nMachine: {machine(['boto3', 'moto'], system=False)}"
+        " (server in a subprocess). Measured"
         f" {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} in {elapsed:.0f} s; best of three"
         " interleaved speed rounds, after a 24 MiB warm-up transfer per path; peak RSS growth"
         " from a fourth round with malloc_trim before each transfer (so the baseline holds"
@@ -307,7 +307,7 @@ async def main() -> None:
         " defaults (8 MiB parts, 10 threads).\n\n" + NOTES
     )
     print(text)
-    write_readme(text)
+    write_section("s3", text)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ PAGES = {
     "hexkit-s3/README.md": "providers/s3.md",
     "examples/file_services/README.md": "file-services.md",
     "bench/README.md": "benchmarks.md",
+    "RELEASING.md": "releasing.md",
 }
 _INCLUDE = re.compile(r"^<!-- include: (\S+) -->$", re.MULTILINE)
 _LINK = re.compile(r"\]\((?!https?:|#|mailto:)([^)#\s]+)(#[^)\s]*)?\)")
@@ -36,8 +37,10 @@ def _included(source: str, page: str) -> str:
     def relink(match: re.Match[str]) -> str:
         target = posixpath.normpath(posixpath.join(posixpath.dirname(source), match[1]))
         anchor = match[2] or ""
-        if target in PAGES:
-            return f"]({posixpath.relpath(PAGES[target], posixpath.dirname(page) or '.')}{anchor})"
+        # A page of docs/ itself is linked where it is; a file of PAGES where it is shown.
+        shown = target.removeprefix("docs/") if target.startswith("docs/") else PAGES.get(target)
+        if shown is not None:
+            return f"]({posixpath.relpath(shown, posixpath.dirname(page) or '.')}{anchor})"
         return match[0]  # not shown on the site: left for --strict to report
 
     return _LINK.sub(relink, text)

@@ -13,19 +13,14 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
-from test_release import load_release_tool
+
+from tools import release
+from tools.distributions import DISTRIBUTIONS as FOLDERS
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = {
-    "hexkit": "hexkit-core",
-    "hexkit-mongodb": "hexkit-mongodb",
-    "hexkit-postgres": "hexkit-postgres",
-    "hexkit-s3": "hexkit-s3",
-}
 
 
 PLUGINS = sorted(name for name in FOLDERS if name != "hexkit")
-release = load_release_tool()
 
 
 def _pyproject(folder: str) -> dict:  # type: ignore[type-arg]

@@ -1,8 +1,8 @@
 """Release one distribution of the monorepo on its own version line.
 
-``nox -s release -- hexkit-mongodb 0.2.0`` runs ``python tools/release.py bump hexkit-mongodb
+``nox -s release -- hexkit-mongodb 0.2.0`` runs ``python -m tools.release bump hexkit-mongodb
 0.2.0``, builds only that distribution and tests it against the oldest core it claims and the
-current core (see the noxfile). The subcommands:
+current core (see ``release_steps.py``). Run it from the repository root; the subcommands:
 
     bump DIST VERSION [--tag]   set DIST's version to VERSION in its pyproject.toml, close the
                                 CHANGELOG's "## Unreleased" section as "## VERSION (date)" under
@@ -33,15 +33,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-ROOT = Path(__file__).resolve().parent.parent
-# Distribution name -> folder. The core is "hexkit"; its tags are hexkit-v<version>.
-DISTRIBUTIONS = {
-    "hexkit": "hexkit-core",
-    "hexkit-mongodb": "hexkit-mongodb",
-    "hexkit-postgres": "hexkit-postgres",
-    "hexkit-s3": "hexkit-s3",
-}
-CORE = "hexkit"
+from tools.distributions import CORE, DISTRIBUTIONS, ROOT
+
 UNRELEASED = "## Unreleased"
 _RELEASED = re.compile(r"^## (?P<version>\S+) \((?P<date>\d{4}-\d{2}-\d{2})\)$")
 _VERSION_LINE = re.compile(r'^version = "(?P<version>[^"]*)"$', re.MULTILINE)
@@ -382,7 +375,7 @@ def _run(args: argparse.Namespace) -> str:
     if not args.tag:
         return (
             f"Bumped {args.distribution} to {args.version}. Tag to create: {tag}\n"
-            f"Commit the release, then run: python tools/release.py tag {args.distribution}"
+            f"Commit the release, then run: python -m tools.release tag {args.distribution}"
         )
     commit_release(args.distribution, root)
     return f"Committed the release and created tag {tag_release(args.distribution, root)}"

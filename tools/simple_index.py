@@ -1,6 +1,6 @@
 """Build a PEP 503 simple index of our wheels plus a wheelhouse of every dependency.
 
-``nox -s index`` runs ``python tools/simple_index.py --dist dist --out index``. The result is
+``nox -s index`` runs ``python -m tools.simple_index --dist dist --out index``. The result is
 a static directory tree that any web server (or ``file://``) can serve::
 
     index/files/         our wheels and sdists, and a wheel of every third-party dependency
@@ -34,7 +34,9 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-OURS = ("hexkit", "hexkit-mongodb", "hexkit-postgres", "hexkit-s3")
+from tools.distributions import DISTRIBUTIONS
+
+OURS = tuple(DISTRIBUTIONS)
 # The core's extras the lock covers. The wheelhouse also holds what every other extra of
 # every distribution needs (the conformance kit, the test servers, Motor).
 RUNTIME_EXTRAS = ("mongodb", "postgres", "s3")

@@ -1,4 +1,4 @@
-"""The row mapping: plain, queryable SQL, and the semantics issue 9 settles for every provider."""
+"""The row mapping: plain, queryable SQL, and the storage semantics every provider shares."""
 
 from __future__ import annotations
 

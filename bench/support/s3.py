@@ -1,7 +1,4 @@
-"""Measuring tools of bench/s3.py: a moto server process, an RSS sampler, streams.
-
-Kept in a package so that ``nox -s bench``, which runs every ``bench/*.py``, does not run it.
-"""
+"""Measuring tools of bench/s3.py: a moto server process, an RSS sampler, streams."""
 
 from __future__ import annotations
 
@@ -9,8 +6,6 @@ import contextlib
 import ctypes
 import io
 import os
-import platform
-import re
 import resource
 import socket
 import subprocess
@@ -20,12 +15,9 @@ import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 MIB = 1024 * 1024
-README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = os.urandom(MIB)
 
 
@@ -151,24 +143,3 @@ def release_free_memory() -> None:
     # Without glibc the baselines include the allocator's cache.
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()},"
-        f" boto3 {version('boto3')}, moto {version('moto')} (server in a subprocess)"
-    )
-
-
-def write_readme(text: str) -> None:
-    content = README.read_text(encoding="utf-8")
-    pattern = re.compile(r"(<!-- s3:start -->\n).*?(\n<!-- s3:end -->)", re.DOTALL)
-    if not pattern.search(content):
-        raise SystemExit(f"{README} has no <!-- s3:start --> / <!-- s3:end --> markers.")
-    README.write_text(pattern.sub(lambda m: m.group(1) + text + m.group(2), content), "utf-8")

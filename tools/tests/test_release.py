@@ -7,35 +7,22 @@ files; versions and specifiers come from those files, never from the test.
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import re
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import release
+
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = datetime.date(2031, 2, 3)
 
 
-def load_release_tool() -> ModuleType:
-    """Import tools/release.py, which is a script, not a package."""
-    spec = importlib.util.spec_from_file_location("release_tool", ROOT / "tools" / "release.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-release = load_release_tool()
 PLUGINS = [name for name in release.DISTRIBUTIONS if name != release.CORE]
 
 
