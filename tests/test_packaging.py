@@ -115,6 +115,7 @@ def test_plugins_register_entry_points_in_group_hexkit() -> None:
         (entry_point.dist.metadata["Name"] if entry_point.dist else None, entry_point.name)
         for entry_point in importlib.metadata.entry_points(group="hexkit")
     }
+    assert ("hexkit", "memory") in found
     assert ("hexkit-mongodb", "mongodb") in found
     assert ("hexkit-postgres", "postgres") in found
     assert ("hexkit-s3", "s3") in found

@@ -25,7 +25,7 @@ from ._info import ProviderInfo
 __all__ = ["AUTOLOAD_ENV", "Registry"]
 
 AUTOLOAD_ENV = "HEXKIT_DISABLE_PLUGIN_AUTOLOAD"
-_BUILTIN_PLUGIN = "hexkit.providers.memory._plugin"
+_CORE_DISTRIBUTION = "hexkit"
 _logger = logging.getLogger("hexkit.registry")
 
 
@@ -38,12 +38,6 @@ class _Origin:
     entry_point: str | None = None
     value: str | None = None
 
-
-def _core_version() -> str | None:
-    try:
-        return importlib.metadata.version("hexkit")
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 class Registry:
@@ -70,8 +64,20 @@ class Registry:
         self._origins: dict[int, _Origin] = {}
         self._broken: list[BrokenPlugin] = []
         self._hook_broken: list[BrokenPlugin] = []
-        builtin = importlib.import_module(_BUILTIN_PLUGIN)
-        self.register_plugin(builtin, distribution="hexkit", version=_core_version())
+        self._register_core_plugins()
+
+    def _register_core_plugins(self) -> None:
+        """Register the core's own plugins (the memory providers), autoload or not.
+
+        They are found through the core's entry points like every other plugin, so the
+        registry never imports what it registers.
+        """
+        for entry_point in importlib.metadata.entry_points(group=PROJECT_NAME):
+            dist = entry_point.dist
+            if dist is not None and dist.metadata["Name"] == _CORE_DISTRIBUTION:
+                self.register_plugin(
+                    entry_point.load(), distribution=_CORE_DISTRIBUTION, version=dist.version
+                )
 
     def register_plugin(
         self, plugin: object, *, distribution: str | None = None, version: str | None = None
