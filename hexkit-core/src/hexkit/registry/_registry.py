@@ -39,7 +39,6 @@ class _Origin:
     value: str | None = None
 
 
-
 class Registry:
     """Providers contributed by plugins, resolved by kind and name.
 
