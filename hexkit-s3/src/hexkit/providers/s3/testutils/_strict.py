@@ -7,8 +7,8 @@ this WSGI layer checks, before moto sees a request:
 - query-signed requests (presigned URLs): a known access key, expiry, and the SigV4
   signature over the method, path, query and signed headers (a signed ``Content-MD5``
   must be sent as signed);
-- form POST uploads: a known access key, the policy's signature, expiry, ``bucket``/``key`` conditions and
-  ``content-length-range``;
+- form POST uploads: a known access key, the policy's signature, expiry,
+  ``bucket``/``key`` conditions and ``content-length-range``;
 - any request carrying ``Content-MD5``: that it is the MD5 of the body (``BadDigest``).
 
 Requests signed in the ``Authorization`` header (the provider's own calls) pass unchanged.
