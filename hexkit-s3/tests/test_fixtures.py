@@ -47,6 +47,8 @@ def test_an_endpoint_url_backend_points_at_that_server(monkeypatch: pytest.Monke
     monkeypatch.setenv(BACKEND_ENV, "http://s3.example:9000")
     monkeypatch.setenv("HEXKIT_TEST_S3_ACCESS_KEY_ID", "id")
     monkeypatch.setenv("HEXKIT_TEST_S3_SECRET_ACCESS_KEY", "shh")
+    monkeypatch.delenv("HEXKIT_TEST_S3_OTHER_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("HEXKIT_TEST_S3_OTHER_SECRET_ACCESS_KEY", raising=False)
     with start_server() as server:
         assert (server.backend, server.endpoint_url) == ("external", "http://s3.example:9000")
         assert server.secret_access_key.get_secret_value() == "shh"
