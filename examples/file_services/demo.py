@@ -2,7 +2,8 @@
 
 ``nox -s demo`` runs this. ``DEMO_DAO_PROVIDER`` picks the database: ``mongodb`` (default)
 or ``postgres``. By default the demo starts embedded servers on loopback: SecantusDB
-(MongoDB-compatible) or PostgreSQL from hexkit-postgres's test utilities, and moto for S3.
+(MongoDB-compatible) or PostgreSQL from hexkit-postgres's test utilities, and SeaweedFS for
+S3 from hexkit-s3's (a real object store that checks signatures and POST policies).
 Set ``DEMO_MONGO_DSN`` / ``DEMO_POSTGRES_DSN`` to use a real database, and
 ``DEMO_S3_ENDPOINT_URL`` (with ``DEMO_S3_ACCESS_KEY_ID`` / ``DEMO_S3_SECRET_ACCESS_KEY``)
 to use a real S3 service.
@@ -13,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -83,7 +83,7 @@ def postgres_config(stack: ExitStack) -> dict[str, Any]:
 
 
 def s3_config(stack: ExitStack) -> dict[str, Any]:
-    """Use ``DEMO_S3_ENDPOINT_URL`` and its keys, or start moto's S3 server on loopback."""
+    """Use ``DEMO_S3_ENDPOINT_URL`` and its keys, or start SeaweedFS on loopback."""
     endpoint_url = os.environ.get("DEMO_S3_ENDPOINT_URL")
     if endpoint_url:
         return {
@@ -91,18 +91,13 @@ def s3_config(stack: ExitStack) -> dict[str, Any]:
             "s3_access_key_id": os.environ.get("DEMO_S3_ACCESS_KEY_ID", ""),
             "s3_secret_access_key": os.environ.get("DEMO_S3_SECRET_ACCESS_KEY", ""),
         }
-    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only for the embedded setup
+    # The same server the hexkit-s3 test fixtures run by default (hexkit-s3[testing]).
+    from hexkit.providers.s3.testutils import start_server  # noqa: PLC0415
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request log lines
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    stack.callback(server.stop)
-    return {
-        "s3_endpoint_url": f"http://127.0.0.1:{port}",
-        "s3_access_key_id": "demo-access-key",
-        "s3_secret_access_key": "demo-secret-key",  # moto accepts any key
-    }
+    server = stack.enter_context(start_server("embedded"))
+    values = server.config_values()
+    # The services read their settings as JSON: the secret goes in as plain text.
+    return {**values, "s3_secret_access_key": server.secret_access_key.get_secret_value()}
 
 
 @contextmanager

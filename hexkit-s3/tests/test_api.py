@@ -27,6 +27,8 @@ def test_public_names_are_pinned() -> None:
         "HttpTransfer",
         "S3Fixture",
         "S3Server",
+        "SeaweedIdentity",
+        "SeaweedServer",
         "s3",
         "s3_server",
         "start_server",

@@ -7,8 +7,10 @@ Enable the fixtures in a ``conftest.py``::
 then use ``s3`` (function scope: ``.config``, ``.storage``, ``.populate_buckets()``,
 ``.populate_file()``, ``.reset()``, ``.open_storage(**overrides)``) and ``s3_server``
 (session scope: where the server listens). ``HEXKIT_TEST_S3`` picks the server:
-``auto`` (default), ``embedded``, ``testcontainers`` or an ``http(s)://`` endpoint; see
-:mod:`hexkit.providers.s3.testutils._backends`. Needs ``hexkit-s3[testing]``.
+``auto`` (default), ``embedded`` (= ``seaweedfs``), ``moto``, ``testcontainers`` or an
+``http(s)://`` endpoint; see :mod:`hexkit.providers.s3.testutils._backends`.
+:class:`SeaweedServer` runs SeaweedFS on its own, for tests that stop or kill it. Needs
+``hexkit-s3[testing]``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ import pytest_asyncio
 from ._backends import BACKEND_ENV, S3Server, start_server
 from ._fixture import S3Fixture
 from ._http import HttpTransfer
+from ._seaweedfs import SeaweedIdentity, SeaweedServer
 
 __all__ = [
     "BACKEND_ENV",
     "HttpTransfer",
     "S3Fixture",
     "S3Server",
+    "SeaweedIdentity",
+    "SeaweedServer",
     "s3",
     "s3_server",
     "start_server",

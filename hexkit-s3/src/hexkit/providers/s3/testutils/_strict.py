@@ -4,10 +4,11 @@ moto accepts any signature, ignores POST policies and never compares ``Content-M
 the body. Tests of presigned flows would then pass against moto and fail against S3, so
 this WSGI layer checks, before moto sees a request:
 
-- query-signed requests (presigned URLs): expiry, and the SigV4 signature over the
-  method, path, query and signed headers (a signed ``Content-MD5`` must be sent as signed);
-- form POST uploads: the policy's signature, expiry, ``bucket``/``key`` conditions and
-  ``content-length-range``;
+- query-signed requests (presigned URLs): a known access key, expiry, and the SigV4
+  signature over the method, path, query and signed headers (a signed ``Content-MD5``
+  must be sent as signed);
+- form POST uploads: a known access key, the policy's signature, expiry,
+  ``bucket``/``key`` conditions and ``content-length-range``;
 - any request carrying ``Content-MD5``: that it is the MD5 of the body (``BadDigest``).
 
 Requests signed in the ``Authorization`` header (the provider's own calls) pass unchanged.
@@ -59,9 +60,17 @@ def _sign(secret: str, scope: str, message: str) -> str:
 class StrictPresignedRequests:
     """WSGI middleware that refuses presigned requests S3 would refuse (see module doc)."""
 
-    def __init__(self, app: WsgiApp, *, secret_access_key: str) -> None:
+    def __init__(self, app: WsgiApp, *, secrets: dict[str, str]) -> None:
         self._app = app
-        self._secret = secret_access_key
+        self._secrets = dict(secrets)  # access key ID -> secret access key
+
+    def _secret(self, credential: str) -> tuple[str, str]:
+        """Return the secret and the scope of a ``<key id>/<scope>`` credential."""
+        key_id, _, scope = credential.partition("/")
+        secret = self._secrets.get(key_id)
+        if secret is None:
+            raise _Refused(403, "InvalidAccessKeyId", "The access key ID does not exist")
+        return secret, scope
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         try:
@@ -96,7 +105,7 @@ class StrictPresignedRequests:
         from urllib.parse import unquote  # noqa: PLC0415 - only here
 
         amz_date = values.get("X-Amz-Date", "")
-        scope = unquote(values.get("X-Amz-Credential", "")).partition("/")[2]
+        secret, scope = self._secret(unquote(values.get("X-Amz-Credential", "")))
         try:
             signed_at = datetime.strptime(amz_date, _AMZ_DATE).replace(tzinfo=UTC)
             expires = int(values.get("X-Amz-Expires", "0"))
@@ -134,7 +143,7 @@ class StrictPresignedRequests:
             ]
         )
         digest = hashlib.sha256(canonical.encode()).hexdigest()
-        expected = _sign(self._secret, scope, f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{digest}")
+        expected = _sign(secret, scope, f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{digest}")
         if not hmac.compare_digest(expected, values["X-Amz-Signature"]):
             raise _Refused(403, "SignatureDoesNotMatch", "The request signature does not match")
 
@@ -163,10 +172,8 @@ class StrictPresignedRequests:
         policy = form.get("policy")
         if policy is None:
             return  # not a presigned POST; moto decides
-        scope = form.get("x-amz-credential", "").partition("/")[2]
-        if not hmac.compare_digest(
-            _sign(self._secret, scope, policy), form.get("x-amz-signature", "")
-        ):
+        secret, scope = self._secret(form.get("x-amz-credential", ""))
+        if not hmac.compare_digest(_sign(secret, scope, policy), form.get("x-amz-signature", "")):
             raise _Refused(403, "SignatureDoesNotMatch", "The policy signature does not match")
         document = json.loads(base64.b64decode(policy))
         expiration = datetime.fromisoformat(document["expiration"].replace("Z", "+00:00"))
@@ -194,14 +201,14 @@ class StrictPresignedRequests:
 class StrictMotoServer(ThreadedMotoServer):
     """``ThreadedMotoServer`` on a free loopback port, behind :class:`StrictPresignedRequests`."""
 
-    def __init__(self, *, secret_access_key: str, port: int = 0) -> None:
+    def __init__(self, *, secrets: dict[str, str], port: int = 0) -> None:
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
-        self._secret_access_key = secret_access_key
+        self._secrets = dict(secrets)  # access key ID -> secret access key
 
     def _server_entry(self) -> None:
         app = StrictPresignedRequests(
             DomainDispatcherApplication(create_backend_app),
-            secret_access_key=self._secret_access_key,
+            secrets=self._secrets,
         )
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
