@@ -50,14 +50,6 @@ def _get_json(url: str) -> Any:
         return json.load(answer)
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - as above
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 class SeaweedNode:
     """One ``weed`` process of a cluster, in its own process group and directory.
 
@@ -353,7 +345,11 @@ class SeaweedCluster:
         return bool(status.get("IsLeader"))
 
     def _gateway_answers(self) -> bool:
-        return _answers(f"{self.endpoint_url}/healthz")
+        try:
+            with urllib.request.urlopen(f"{self.endpoint_url}/healthz", timeout=2) as answer:  # noqa: S310 - http://127.0.0.1 only
+                return bool(answer.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
 
     def _topology_nodes(self) -> list[dict[str, Any]]:
         topology = _get_json(f"http://{self._started(self.master).address}/dir/status")["Topology"]
