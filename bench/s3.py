@@ -200,10 +200,10 @@ def table(a: dict[str, float], b: dict[str, float], c: dict[str, float]) -> str:
         )
 
     def memory(key: str) -> tuple[str, str, str]:
-        return tuple(  # type: ignore[return-value]
-            f"{c[f'rss_{name}'] / mib:,.0f} MiB (CPU {c[f'cpu_{name}']:.2f} s)"
-            for name in (key, f"boto3_{key}", f"obstore_{key}")
-        )
+        def one(name: str) -> str:
+            return f"{c[f'rss_{name}'] / mib:,.0f} MiB (CPU {c[f'cpu_{name}']:.2f} s)"
+
+        return one(key), one(f"boto3_{key}"), one(f"obstore_{key}")
 
     def versus_boto3(value: float, raw: float, unit: str) -> tuple[str, str, str]:
         return (f"{value:,.0f} {unit}", f"{raw:,.0f} {unit}", "—")
