@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
 from hexkit.providers.s3 import S3ObjectStorage
 from hexkit.providers.s3.testutils import HttpTransfer, S3Fixture, SeaweedCluster, SeaweedNode
+from hexkit.providers.s3.testutils import _cluster as cluster_module
+from hexkit.providers.s3.testutils._backends import seaweed_identities
+from hexkit.providers.s3.testutils._seaweedfs import weed_binary
 
 from ._helpers import MIB, chunks, drain, payload
-
-pytestmark = pytest.mark.asyncio
 
 BUCKET = "durable"
 PART = 5 * MIB  # the smallest part S3 allows: multipart objects stay cheap
@@ -96,6 +99,7 @@ def fullest(cluster: SeaweedCluster) -> SeaweedNode:
     return victim
 
 
+@pytest.mark.asyncio
 async def test_objects_survive_a_crashed_volume_server(s3_cluster: SeaweedCluster) -> None:
     server = s3_cluster.s3_server()
     transfer = HttpTransfer()
@@ -122,3 +126,42 @@ async def test_objects_survive_a_crashed_volume_server(s3_cluster: SeaweedCluste
         s3_cluster.restart_volume(s3_cluster.volumes.index(victim))
         await storage.put_object(BUCKET, "after-restart", b"back")
         assert await drain(storage.get_object(BUCKET, "after-restart")) == b"back"
+
+
+def cluster_processes() -> set[int]:
+    """PIDs of running processes whose command line names a cluster directory."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # not a process, or it ended meanwhile
+            continue
+        if (
+            b"hexkit-seaweedfs-cluster-" in command
+            and (entry / "stat").read_text().split()[2] != "Z"
+        ):
+            found.add(int(entry.name))
+    return found
+
+
+def test_a_cluster_whose_volume_server_fails_is_stopped_and_deleted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = tmp_path / "weed"
+    # The real weed for the master; volume servers fail at once, as on a full disk.
+    fake.write_text(
+        f'#!/bin/sh\nif [ "$1" = volume ]; then echo "no space left on device"; exit 3; fi\n'
+        f'exec {weed_binary()} "$@"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(cluster_module, "weed_binary", lambda: fake)
+    temp = Path(tempfile.gettempdir())
+    directories = set(temp.glob("hexkit-seaweedfs-cluster-*"))
+    processes = cluster_processes()
+    cluster = SeaweedCluster(seaweed_identities())
+    with pytest.raises(RuntimeError, match=r"volume-\d'.*exited") as info:
+        cluster.start()
+    assert "no space left on device" in str(info.value)  # the failing node's log
+    assert cluster.nodes == []
+    assert cluster_processes() == processes  # the master that did start is gone too
+    assert set(temp.glob("hexkit-seaweedfs-cluster-*")) == directories
