@@ -121,6 +121,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run the benchmarks; results land in bench/README.md."""
     install_editable(session, "testing")
+    install(session, "obstore")  # the Rust object-store client bench/s3.py compares with
     for script in sorted((ROOT / "bench").glob("*.py")):
         session.run("python", str(script), *session.posargs)
 

@@ -13,4 +13,8 @@ from hexkit.providers.postgres.testutils import (  # noqa: F401 - fixtures used 
     postgres,
     postgres_server,
 )
-from hexkit.providers.s3.testutils import s3, s3_server  # noqa: F401 - fixtures used by name
+from hexkit.providers.s3.testutils import (  # noqa: F401 - fixtures used by name
+    s3,
+    s3_cluster,
+    s3_server,
+)

@@ -2,7 +2,8 @@
 
 ``models`` (the Order record), ``timing`` (raw vs provider timing, medians, peak memory),
 ``machine`` (the machine line), ``readme`` (the result sections of bench/README.md),
-``filling`` (chunked MongoDB inserts) and ``s3`` (a moto server, an RSS sampler, streams).
+``filling`` (chunked MongoDB inserts), ``s3`` (streams, peak RSS) and ``s3_worker``
+(one measured S3 transfer in a fresh process).
 A package, so that ``nox -s bench``, which runs every ``bench/*.py``, does not run it.
 """
 

@@ -1,4 +1,10 @@
-"""Measuring tools of bench/s3.py: a moto server process, an RSS sampler, streams."""
+"""Measuring tools of bench/s3.py: streams that hold one MiB, and the peak RSS of a process.
+
+Peak RSS is the kernel's high-water mark (``VmHWM``), reset through ``/proc/self/clear_refs``
+just before the measured transfer: it counts every page the process touched, whoever
+allocated it (Python, botocore's threads, or obstore's Rust runtime), which a sampler
+can miss between two samples and tracemalloc cannot see at all.
+"""
 
 from __future__ import annotations
 
@@ -6,94 +12,52 @@ import contextlib
 import ctypes
 import io
 import os
-import resource
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 MIB = 1024 * 1024
 BLOCK = os.urandom(MIB)
+_STATUS = Path("/proc/self/status")
 
 
-@contextmanager
-def moto_server() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):  # noqa: S310
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto server did not start within 30 s") from None
-                time.sleep(0.1)
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def _status_kib(field: str) -> int:
+    for line in _STATUS.read_text(encoding="ascii").splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{_STATUS} has no {field}; the S3 benchmark needs Linux.")
 
 
-class RssSampler:
-    """Samples this process's RSS every few milliseconds and keeps the peak."""
+def rss() -> int:
+    """This process's resident memory now, in bytes."""
+    return _status_kib("VmRSS") * 1024
 
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    @staticmethod
-    def rss() -> int:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        return 0
+def peak_rss() -> int:
+    """This process's highest resident memory since the last :func:`reset_peak_rss`."""
+    return _status_kib("VmHWM") * 1024
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss())
-            time.sleep(0.002)
 
-    @staticmethod
-    def cpu() -> float:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
+def reset_peak_rss() -> None:
+    """Reset the high-water mark to the current RSS (Linux 4.0+)."""
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
 
-    def __enter__(self) -> RssSampler:
-        self.cpu_start = self.cpu()
-        self.baseline = self.rss()
-        self.peak = self.baseline
-        self._thread.start()
-        return self
 
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.cpu_seconds = self.cpu() - self.cpu_start
-
-    @property
-    def growth(self) -> int:
-        return self.peak - self.baseline
+def release_free_memory() -> None:
+    """Return freed heap memory to the OS (glibc), so RSS baselines hold live memory only."""
+    # Without glibc the baselines include the allocator's cache.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 async def stream(size: int) -> AsyncIterator[bytes]:
+    """``size`` bytes (a multiple of a MiB) as fresh 1 MiB chunks, as a socket or file gives.
+
+    Fresh, not one shared block: a client that keeps references to the caller's chunks
+    (obstore does, for its parts in flight) must then hold that memory as it would in use.
+    """
     for _ in range(size // MIB):
-        yield BLOCK
+        yield bytes(memoryview(BLOCK))  # a copy: bytes(BLOCK) would be BLOCK itself
 
 
 class RepeatingReader(io.RawIOBase):
@@ -136,10 +100,3 @@ class Sink(io.RawIOBase):
         self.written += len(data)
         self._position += len(data)
         return len(data)
-
-
-def release_free_memory() -> None:
-    """Return freed heap memory to the OS (glibc), so RSS baselines hold live memory only."""
-    # Without glibc the baselines include the allocator's cache.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -27,9 +27,12 @@ def test_public_names_are_pinned() -> None:
         "HttpTransfer",
         "S3Fixture",
         "S3Server",
+        "SeaweedCluster",
         "SeaweedIdentity",
+        "SeaweedNode",
         "SeaweedServer",
         "s3",
+        "s3_cluster",
         "s3_server",
         "start_server",
     ]

@@ -9,8 +9,10 @@ then use ``s3`` (function scope: ``.config``, ``.storage``, ``.populate_buckets(
 (session scope: where the server listens). ``HEXKIT_TEST_S3`` picks the server:
 ``auto`` (default), ``embedded`` (= ``seaweedfs``), ``moto``, ``testcontainers`` or an
 ``http(s)://`` endpoint; see :mod:`hexkit.providers.s3.testutils._backends`.
-:class:`SeaweedServer` runs SeaweedFS on its own, for tests that stop or kill it. Needs
-``hexkit-s3[testing]``.
+:class:`SeaweedServer` runs SeaweedFS on its own, for tests that stop or kill it;
+``s3_cluster`` (function scope) yields a :class:`SeaweedCluster`, a master, three volume
+servers keeping every object twice and a filer with the S3 gateway, each a process of its
+own, for tests that crash one node. Needs ``hexkit-s3[testing]``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from ._backends import BACKEND_ENV, S3Server, start_server
+from ._backends import BACKEND_ENV, S3Server, seaweed_identities, start_server
+from ._cluster import SeaweedCluster, SeaweedNode
 from ._fixture import S3Fixture
 from ._http import HttpTransfer
 from ._seaweedfs import SeaweedIdentity, SeaweedServer
@@ -30,9 +33,12 @@ __all__ = [
     "HttpTransfer",
     "S3Fixture",
     "S3Server",
+    "SeaweedCluster",
     "SeaweedIdentity",
+    "SeaweedNode",
     "SeaweedServer",
     "s3",
+    "s3_cluster",
     "s3_server",
     "start_server",
 ]
@@ -52,3 +58,10 @@ async def s3(s3_server: S3Server) -> AsyncIterator[S3Fixture]:
         await fixture.reset()
         yield fixture
         await fixture.reset()
+
+
+@pytest.fixture
+def s3_cluster() -> Iterator[SeaweedCluster]:
+    """Start a SeaweedFS cluster for one test; every process and file is gone afterwards."""
+    with SeaweedCluster(seaweed_identities()) as cluster:
+        yield cluster

@@ -37,7 +37,7 @@ from hexkit.testing import docker_available
 
 from ._seaweedfs import SeaweedIdentity, SeaweedServer
 
-__all__ = ["BACKEND_ENV", "MINIO_IMAGE", "S3Server", "start_server"]
+__all__ = ["BACKEND_ENV", "MINIO_IMAGE", "S3Server", "seaweed_identities", "start_server"]
 
 BACKEND_ENV = "HEXKIT_TEST_S3"
 MINIO_IMAGE = "minio/minio:RELEASE.2024-10-13T13-34-11Z"
@@ -127,13 +127,17 @@ def start_server(choice: str | None = None) -> Iterator[S3Server]:
         )
 
 
-@contextlib.contextmanager
-def _seaweedfs() -> Iterator[S3Server]:
-    identities = [
+def seaweed_identities() -> list[SeaweedIdentity]:
+    """Return the test key and a second identity, as the embedded SeaweedFS servers know them."""
+    return [
         SeaweedIdentity("hexkit-test", _TEST_KEY_ID, SecretStr(_TEST_SECRET)),
         SeaweedIdentity("hexkit-other", _OTHER_KEY_ID, SecretStr(_OTHER_SECRET)),
     ]
-    with SeaweedServer(identities) as process:
+
+
+@contextlib.contextmanager
+def _seaweedfs() -> Iterator[S3Server]:
+    with SeaweedServer(seaweed_identities()) as process:
         yield S3Server(
             backend="seaweedfs",
             endpoint_url=process.endpoint_url,

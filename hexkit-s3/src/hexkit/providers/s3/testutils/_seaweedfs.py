@@ -41,7 +41,13 @@ from pydantic import SecretStr
 
 from hexkit.testing import free_port
 
-__all__ = ["SeaweedIdentity", "SeaweedServer", "twin_free_port", "weed_binary"]
+__all__ = [
+    "SeaweedIdentity",
+    "SeaweedServer",
+    "identities_document",
+    "twin_free_port",
+    "weed_binary",
+]
 
 _HOST = "127.0.0.1"
 _GRPC_OFFSET = 10_000  # SeaweedFS serves gRPC on each HTTP port + 10000
@@ -58,6 +64,25 @@ class SeaweedIdentity:
     name: str
     access_key_id: str
     secret_access_key: SecretStr = field(repr=False)
+
+
+def identities_document(identities: Sequence[SeaweedIdentity]) -> dict[str, object]:
+    """Return the ``-s3.config`` document that gives each identity every S3 permission."""
+    return {
+        "identities": [
+            {
+                "name": identity.name,
+                "credentials": [
+                    {
+                        "accessKey": identity.access_key_id,
+                        "secretKey": identity.secret_access_key.get_secret_value(),
+                    }
+                ],
+                "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+            }
+            for identity in identities
+        ]
+    }
 
 
 def weed_binary() -> Path:
@@ -175,23 +200,8 @@ class SeaweedServer:
             raise
 
     def _write_identities(self) -> None:
-        document = {
-            "identities": [
-                {
-                    "name": identity.name,
-                    "credentials": [
-                        {
-                            "accessKey": identity.access_key_id,
-                            "secretKey": identity.secret_access_key.get_secret_value(),
-                        }
-                    ],
-                    "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-                }
-                for identity in self.identities
-            ]
-        }
         path = self._dir() / "identities.json"
-        path.write_text(json.dumps(document))
+        path.write_text(json.dumps(identities_document(self.identities)))
         path.chmod(0o600)
 
     def _command(self) -> list[str]:
