@@ -20,6 +20,7 @@ from ._errors import (
     ObjectIdValidationError,
     ObjectNotFoundError,
     ObjectStorageError,
+    StorageClosedError,
     StorageTimeoutError,
     StorageUnavailableError,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "ObjectMetadata",
     "ObjectNotFoundError",
     "ObjectStorageError",
+    "StorageClosedError",
     "ObjectStorageProtocol",
     "PresignedPostURL",
     "PresignedTransfer",

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+from hexkit.protocols.dao import ProviderClosedError
+
 from ._config import MongoDbConfig
 
 if TYPE_CHECKING:
@@ -132,12 +134,23 @@ class Sessions:
 
     def __init__(self, client: Client) -> None:
         self.client = client
+        self.closed = False  # set when the factory's construct() block exits
         self._current: ContextVar[Session | None] = ContextVar(
             f"hexkit-mongodb-session-{id(self)}", default=None
         )
 
+    def check_open(self) -> None:
+        """Raise ``ProviderClosedError`` once the factory that owns the client has exited."""
+        if self.closed:
+            raise ProviderClosedError(provider="MongoDbDaoFactory")
+
     def current(self) -> Session | None:
-        """Return the session of this task's open transaction, if any."""
+        """Return the session of this task's open transaction, if any.
+
+        Every DAO call asks for it before its I/O, so this is where a call on a closed
+        factory stops (``ProviderClosedError``).
+        """
+        self.check_open()
         return self._current.get()
 
     @contextmanager

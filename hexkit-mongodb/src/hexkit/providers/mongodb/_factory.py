@@ -18,6 +18,7 @@ from hexkit.protocols.dao import (
     DaoSurrogateId,
     DaoUsageError,
     DbTimeoutError,
+    ProviderClosedError,
     TransactionError,
     TransactionsNotSupportedError,
 )
@@ -71,14 +72,18 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
         the loop that will run the DAO calls.
         """
         client = make_client(config)
+        factory = cls(config=config, client=client)
         try:
-            yield cls(config=config, client=client)
+            yield factory
         finally:
+            factory._sessions.closed = True  # noqa: SLF001 - the owner closes its own factory
             await close_client(client)
 
     def _translated(
         self, error: PyMongoError, *, collection: str, id_field: str = "id"
-    ) -> DaoError:
+    ) -> DaoError | ProviderClosedError:
+        if self._sessions.closed:  # the client was closed under the call
+            return ProviderClosedError(provider="MongoDbDaoFactory")
         return translated(
             error,
             collection=collection,
@@ -96,6 +101,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
 
     async def _get_dao(self, spec: DaoSpec[Any]) -> Dao[Any] | DaoSurrogateId[Any, Any]:
         # Annotated with the protocols, so mypy checks that both DAO classes implement them.
+        self._sessions.check_open()
         if spec.name == STATE_COLLECTION:
             raise DaoUsageError(
                 f"The DAO name {spec.name!r} is reserved by hexkit-mongodb for the migration"

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
-from hexkit.protocols.dao import DaoError, TransactionError
+from hexkit.protocols.dao import DaoError, ProviderClosedError, TransactionError
 
 from ._config import PostgresConfig
 from ._errors import is_connection_error, timed_out, translated
@@ -125,6 +125,7 @@ class Connections:
     def __init__(self, pool: Pool, config: PostgresConfig) -> None:
         self._pool = pool
         self._config = config
+        self._closed = False
         self._held: ContextVar[Held | None] = ContextVar(
             f"hexkit-postgres-transaction-{id(self)}", default=None
         )
@@ -144,7 +145,11 @@ class Connections:
         return pool
 
     async def close(self) -> None:
-        """Close the pool; connections still in use are terminated after the deadline."""
+        """Close the pool; connections still in use are terminated after the deadline.
+
+        From now on every call raises ``ProviderClosedError``, whether the server runs or not.
+        """
+        self._closed = True
         try:
             await asyncio.wait_for(self._pool.close(), timeout=self._config.postgres_timeout)
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
@@ -155,6 +160,11 @@ class Connections:
         """The settings of the pool."""
         return self._config
 
+    def check_open(self) -> None:
+        """Raise ``ProviderClosedError`` once the factory that owns the pool has exited."""
+        if self._closed:
+            raise ProviderClosedError(provider="PostgresDaoFactory")
+
     def held(self) -> Held | None:
         """Return the transaction connection of this task, if a transaction is open."""
         return self._held.get()
@@ -164,6 +174,7 @@ class Connections:
         self, *, collection: str, unique_indexes: Mapping[str, tuple[str, ...]] | None = None
     ) -> AsyncIterator[CallState]:
         """Run the block under the per-call deadline; translate its driver and OS errors."""
+        self.check_open()
         state = CallState()
         try:
             async with asyncio.timeout(self._config.postgres_timeout):
@@ -179,8 +190,10 @@ class Connections:
         collection: str,
         unique_indexes: Mapping[str, tuple[str, ...]] | None,
         waiting_for_pool: bool,
-    ) -> DaoError:
+    ) -> DaoError | ProviderClosedError:
         """Return the protocol error for a failed call (the deadline, the driver, the OS)."""
+        if self._closed:  # the pool was closed under the call
+            return ProviderClosedError(provider="PostgresDaoFactory")
         if isinstance(error, TimeoutError):
             return timed_out(
                 collection=collection,
@@ -225,6 +238,7 @@ class Connections:
         release of a healthy connection needs no timer of its own (it does no I/O and
         runs under the call's deadline).
         """
+        self.check_open()
         held = self._held.get()
         if held is not None:
             async with (
