@@ -28,7 +28,16 @@ from hexkit.protocols.dao import DaoError, ProviderClosedError, TransactionError
 from ._config import PostgresConfig
 from ._errors import is_connection_error, timed_out, translated
 
-__all__ = ["CallState", "Connection", "Connections", "Cursor", "Held", "Pool", "Record"]
+__all__ = [
+    "CallState",
+    "Connection",
+    "Connections",
+    "Cursor",
+    "Held",
+    "Pool",
+    "Record",
+    "discard",
+]
 
 T = TypeVar("T")
 # Releasing a healthy connection is a local operation with our reset; a bound keeps a
@@ -77,6 +86,17 @@ class Connection(Protocol):
     def is_in_transaction(self) -> bool: ...
 
     def terminate(self) -> None: ...
+
+
+def discard(connection: Connection) -> None:
+    """Terminate a connection that failed, so the pool opens a fresh one in its place.
+
+    When the server connection is lost, asyncpg gives the connection back to the pool by
+    itself and every later call on it raises ``InterfaceError`` ("released back to the
+    pool"); that one is gone already and needs nothing more.
+    """
+    with suppress(asyncpg.InterfaceError):
+        connection.terminate()
 
 
 class Pool(Protocol):
@@ -220,7 +240,7 @@ class Connections:
         if error is not None and (
             isinstance(error, asyncio.CancelledError) or is_connection_error(error)
         ):
-            connection.terminate()
+            discard(connection)
         with suppress(Exception):  # a reset failure terminates the connection by itself
             await self._pool.release(connection, timeout=_RELEASE_TIMEOUT)
 
@@ -249,7 +269,7 @@ class Connections:
                     return await work(held.connection)
                 except BaseException as error:
                     if isinstance(error, asyncio.CancelledError) or is_connection_error(error):
-                        held.connection.terminate()
+                        discard(held.connection)
                     raise
         waiting_for_pool = True
         try:
