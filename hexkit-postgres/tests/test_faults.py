@@ -8,6 +8,7 @@ work once the server is back, and every write acknowledged before the fault must
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
 
@@ -15,7 +16,7 @@ import pytest
 import pytest_asyncio
 from pydantic import BaseModel
 
-from hexkit.protocols.dao import Dao, DaoError, FindResult
+from hexkit.protocols.dao import Dao, DaoError, DbTimeoutError, FindResult
 from hexkit.providers.postgres import FIND_BATCH_SIZE, PostgresConfig, PostgresDaoFactory
 from hexkit.providers.postgres.testutils import EmbeddedPostgres
 
@@ -111,3 +112,45 @@ async def test_sigkill_during_a_find_all_cursor_leaves_no_broken_connection_in_t
     await asyncio.to_thread(server.start)
     await works_again(dao, acknowledged)
 
+
+async def test_sigstop_times_out_with_what_happened_and_without_log_noise(
+    server: EmbeddedPostgres,
+    factory: PostgresDaoFactory,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    dao, acknowledged = await filled(factory, FIND_BATCH_SIZE + 20)
+    result: FindResult[Item] = dao.find_all(mapping={})
+    await anext(result)
+    caplog.set_level(logging.WARNING)
+    capfd.readouterr()
+    server.pause()
+    try:
+        for call in (
+            dao.get_by_id(min(acknowledged)),
+            dao.upsert(Item(id="during", version=2)),
+            result.to_list(),
+            dao.find_all(mapping={}).to_list(),
+        ):
+            error = await typed_error_in_time(call)
+            assert isinstance(error, DbTimeoutError), error
+            assert f"did not answer within {TIMEOUT} s" in str(error)
+            assert "No pooled" not in str(error)
+
+        async def in_transaction() -> None:
+            async with factory.transaction():
+                await dao.get_by_id(min(acknowledged))
+
+        error = await typed_error_in_time(in_transaction())
+        assert isinstance(error, DbTimeoutError), error
+    finally:
+        server.resume()
+    await works_again(dao, acknowledged)
+    noise = [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.ERROR or record.exc_info or record.exc_text
+    ]
+    assert not noise, [record.getMessage() for record in noise]
+    assert "Traceback" not in caplog.text
+    assert "Traceback" not in capfd.readouterr().err

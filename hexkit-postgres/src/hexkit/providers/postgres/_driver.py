@@ -15,6 +15,7 @@ as small protocols (:class:`Connection`, :class:`Pool`, :class:`Cursor`,
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from contextvars import ContextVar
@@ -43,6 +44,27 @@ T = TypeVar("T")
 # Releasing a healthy connection is a local operation with our reset; a bound keeps a
 # confused connection from holding up the caller.
 _RELEASE_TIMEOUT = 1.0
+
+
+class _OneLineFloorRetries(logging.Filter):
+    """Keep asyncpg's "failed to restore the pool connection floor" warning to one line.
+
+    While the server is down or hung, asyncpg's pool retries its idle connections in the
+    background and logs every failed attempt with a full traceback that nobody asked for;
+    the DAO calls report the outage themselves. The warning stays, with the error's type
+    and message instead of the traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage().startswith("Failed to restore the pool"):
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args = ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
+_FLOOR_RETRIES = _OneLineFloorRetries()
 
 
 class Record(Protocol):
@@ -113,6 +135,10 @@ class Pool(Protocol):
 
     def terminate(self) -> None: ...
 
+    def get_size(self) -> int: ...
+
+    def get_idle_size(self) -> int: ...
+
 
 @dataclass
 class Held:
@@ -153,6 +179,9 @@ class Connections:
     @staticmethod
     async def open_pool(config: PostgresConfig) -> Pool:
         """Create the asyncpg pool the settings describe (raises driver errors)."""
+        pool_logger = logging.getLogger("asyncpg.pool")
+        if _FLOOR_RETRIES not in pool_logger.filters:
+            pool_logger.addFilter(_FLOOR_RETRIES)
         pool: Pool = await asyncpg.create_pool(
             dsn=config.postgres_dsn.get_secret_value(),
             min_size=config.postgres_pool_min_size,
@@ -218,7 +247,7 @@ class Connections:
             return timed_out(
                 collection=collection,
                 timeout=self._config.postgres_timeout,
-                waiting_for_pool=waiting_for_pool,
+                pool_exhausted=waiting_for_pool and self._pool_exhausted(),
                 pool_size=self._config.postgres_pool_max_size,
             )
         return translated(
@@ -227,6 +256,15 @@ class Connections:
             unique_indexes=unique_indexes,
             in_transaction=self._held.get() is not None,
         )
+
+    def _pool_exhausted(self) -> bool:
+        """Tell whether every connection the pool may open is checked out and connected.
+
+        A call that timed out in ``acquire`` while the pool had room was waiting for a
+        new connection to the server, not for a free one: the server did not answer.
+        """
+        in_use = self._pool.get_size() - self._pool.get_idle_size()
+        return in_use >= self._config.postgres_pool_max_size
 
     async def acquire(self, state: CallState) -> Connection:
         """Take a connection from the pool (inside :meth:`guard`)."""
