@@ -13,6 +13,7 @@ session of this task's open transaction. They never see the factory.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -59,12 +60,20 @@ async def maybe_await(value: Any) -> Any:
     return value
 
 
+# A DSN that chooses its own write concern keeps it.
+_WRITE_CONCERN_OPTION = re.compile(r"[?&](journal|w|wtimeoutMS)=", re.IGNORECASE)
+
+
 def _client_options(config: MongoDbConfig) -> dict[str, Any]:
     options: dict[str, Any] = {
         "uuidRepresentation": "standard",
         "tz_aware": True,
         "appname": "hexkit-mongodb",
     }
+    if not _WRITE_CONCERN_OPTION.search(config.mongo_dsn.get_secret_value()):
+        # An acknowledged write is in the server's journal, so a crash of the server
+        # (SIGKILL) right after it cannot lose it; with the default j:false it can.
+        options["journal"] = True
     if config.mongo_timeout is not None:
         millis = config.mongo_timeout * 1000
         # timeoutMS is PyMongo's client-side operation timeout: one deadline per

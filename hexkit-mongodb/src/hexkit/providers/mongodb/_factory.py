@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any, ClassVar
 
 from pymongo import ASCENDING
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
@@ -18,6 +18,7 @@ from hexkit.protocols.dao import (
     DaoSurrogateId,
     DaoUsageError,
     DbTimeoutError,
+    DbUnavailableError,
     ProviderClosedError,
     TransactionError,
     TransactionsNotSupportedError,
@@ -30,6 +31,17 @@ from ._errors import is_timeout, translated
 from ._migrations import STATE_COLLECTION, MongoDbMigrationStore, read_layout_name
 
 __all__ = ["MongoDbDaoFactory"]
+
+
+def _server_lost(error: BaseException) -> bool:
+    """Tell whether ``error`` (or the driver error under it) means the server is gone or hung."""
+    for cause in (error, error.__cause__):
+        if isinstance(cause, DbUnavailableError | DbTimeoutError | ConnectionFailure):
+            return True
+        if isinstance(cause, PyMongoError) and cause.timeout:
+            return True
+    return False
+
 
 # Server codes for "an index with these keys exists with other options".
 _INDEX_CONFLICT_CODES = frozenset({85, 86})
@@ -76,7 +88,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
         try:
             yield factory
         finally:
-            factory._sessions.closed = True  # noqa: SLF001 - the owner closes its own factory
+            factory._sessions.closed = True
             await close_client(client)
 
     def _translated(
@@ -179,10 +191,13 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             with self._sessions.bound(session):
                 try:
                     yield
-                except BaseException:
-                    # The server drops an unfinished transaction on its own if this fails.
-                    with suppress(PyMongoError):
-                        await session.abort_transaction()
+                except BaseException as error:
+                    # The server drops an unfinished transaction on its own if this fails,
+                    # and an abort sent to a lost or hung server would only cost another
+                    # mongo_timeout before the caller hears of the failure.
+                    if not _server_lost(error):
+                        with suppress(PyMongoError):
+                            await session.abort_transaction()
                     raise
                 try:
                     await session.commit_transaction()
