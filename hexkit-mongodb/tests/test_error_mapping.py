@@ -34,7 +34,7 @@ def duplicate(pattern: dict[str, int] | None, errmsg: str = "E11000") -> errors.
         (errors.WTimeoutError("write concern", 64), DbTimeoutError),
         (errors.WaitQueueTimeoutError("pool"), DbTimeoutError),
         (errors.OperationFailure("bad", 2), DaoError),
-        (errors.OperationFailure("authentication failed, full error: {...}", 18), DbUnavailableError),
+        (errors.OperationFailure("authentication failed, full error: {}", 18), DbUnavailableError),
         (errors.InvalidOperation("closed"), DaoError),
     ],
 )

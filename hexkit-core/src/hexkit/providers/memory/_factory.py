@@ -42,7 +42,7 @@ class MemoryDaoFactory(DaoFactoryProtocol):
         try:
             yield factory
         finally:
-            factory._lifetime.closed = True  # noqa: SLF001 - the owner closes its own factory
+            factory._lifetime.closed = True
 
     @property
     def config(self) -> MemoryDaoConfig:

@@ -73,7 +73,7 @@ class MemoryObjectStorage(ObjectStorageProtocol):
         try:
             yield storage
         finally:
-            storage._mark_closed()  # noqa: SLF001 - the owner closes its own storage
+            storage._mark_closed()
             storage.signer.close()
 
     def _bucket(self, bucket_id: str) -> dict[str, _Object]:

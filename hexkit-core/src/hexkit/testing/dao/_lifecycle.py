@@ -84,4 +84,3 @@ class DaoLifecycleTests(DaoKitBase):
             assert isinstance(error, RuntimeError), label
             assert not isinstance(error, DaoError), label  # not "the server is down"
             assert "closed" in str(error), label
-

@@ -40,9 +40,7 @@ __all__ = ["is_connection_error", "timed_out", "translated"]
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300", "3D000"})
 
 
-def timed_out(
-    *, collection: str, timeout: float, pool_exhausted: bool, pool_size: int
-) -> DaoError:
+def timed_out(*, collection: str, timeout: float, pool_exhausted: bool, pool_size: int) -> DaoError:
     """Return the error for a call that passed its deadline.
 
     ``pool_exhausted`` says that the call waited for a pooled connection while all of

@@ -82,7 +82,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
                     try:
                         yield storage
                     finally:
-                        storage._mark_closed()  # noqa: SLF001 - the owner closes its storage
+                        storage._mark_closed()
             finally:
                 await loop.run_in_executor(executor, client.close)
         finally:
