@@ -34,6 +34,7 @@ def duplicate(pattern: dict[str, int] | None, errmsg: str = "E11000") -> errors.
         (errors.WTimeoutError("write concern", 64), DbTimeoutError),
         (errors.WaitQueueTimeoutError("pool"), DbTimeoutError),
         (errors.OperationFailure("bad", 2), DaoError),
+        (errors.OperationFailure("authentication failed, full error: {}", 18), DbUnavailableError),
         (errors.InvalidOperation("closed"), DaoError),
     ],
 )
@@ -43,6 +44,7 @@ def test_driver_errors_map_to_protocol_errors(
     result = translated(error, collection="things")
     assert type(result) is expected
     assert "'things'" in str(result)
+    assert "full error" not in str(result) or expected is DaoError  # no raw server reply
 
 
 def test_timeouts_are_builtin_timeouts_and_outages_connection_errors() -> None:

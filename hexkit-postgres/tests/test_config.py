@@ -42,6 +42,21 @@ def test_out_of_range_settings_are_refused(field: str, value: object) -> None:
         PostgresConfig(postgres_dsn="postgresql://db/app", **{field: value})  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "schema", ["information_schema", "pg_catalog", "pg_toast", "pg_temp_3", "pg_mine"]
+)
+def test_system_schemas_are_refused_naming_the_value(schema: str) -> None:
+    with pytest.raises(ValidationError, match="system schema") as info:
+        PostgresConfig(postgres_dsn="postgresql://db/app", postgres_schema=schema)  # type: ignore[arg-type]
+    assert repr(schema) in str(info.value)
+
+
+@pytest.mark.parametrize("schema", ["public", "Files", "PG_CATALOG", "my_pg_data"])
+def test_schemas_of_ones_own_are_accepted(schema: str) -> None:
+    config = PostgresConfig(postgres_dsn="postgresql://db/app", postgres_schema=schema)  # type: ignore[arg-type]
+    assert config.postgres_schema == schema
+
+
 def test_a_pool_cannot_keep_more_connections_than_it_may_open() -> None:
     with pytest.raises(ValidationError, match="postgres_pool_max_size"):
         PostgresConfig(

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
+import psutil
 import pytest
 from pydantic import BaseModel
 
-from hexkit.providers.postgres.testutils import BACKEND_ENV, PostgresFixture, start_server
+from hexkit.providers.postgres.testutils import (
+    BACKEND_ENV,
+    EmbeddedPostgres,
+    PostgresFixture,
+    start_server,
+)
 
 
 class Row(BaseModel):
@@ -43,3 +52,37 @@ async def test_each_test_gets_a_fresh_schema_and_reset_empties_it(
             "SELECT tablename FROM pg_tables WHERE schemaname = $1", postgres.schema
         )
     assert [table for (table,) in tables] == ["rows"]
+
+
+def _server_processes(data_dir: str) -> list[psutil.Process]:
+    """Live processes started on ``data_dir`` (by command line) and their children."""
+    found: dict[int, psutil.Process] = {}
+    for process in psutil.process_iter(["cmdline"]):
+        if data_dir in (process.info["cmdline"] or []):
+            found[process.pid] = process
+            with contextlib.suppress(psutil.NoSuchProcess):
+                found.update((child.pid, child) for child in process.children(recursive=True))
+    return [process for process in found.values() if _running(process)]
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return bool(process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.parametrize("hung", [False, True])
+def test_leaving_the_block_after_kill_and_restart_leaves_no_server_process(
+    tmp_path: Path, hung: bool
+) -> None:
+    data_dir = str(tmp_path / "pgdata")
+    with EmbeddedPostgres(tmp_path) as server:
+        server.kill()
+        server.start()
+        if hung:
+            server.pause()
+        seen = _server_processes(data_dir)
+        assert seen  # the restarted postmaster and its children
+    assert not [process for process in seen if _running(process)]
+    assert not _server_processes(data_dir)

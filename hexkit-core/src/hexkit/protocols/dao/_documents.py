@@ -8,7 +8,8 @@ where production would, with the same error::
     floats            finite: JSON, and so PostgreSQL's JSONB, has no NaN or infinity
     Decimals          finite, at most 34 significant digits, exponent -6176 to 6111
                       (MongoDB's Decimal128)
-    strings, keys     no NUL character U+0000 (PostgreSQL text cannot hold it)
+    strings, keys     no NUL character U+0000 (PostgreSQL text cannot hold it) and no
+                      lone surrogate U+D800-U+DFFF (not Unicode: UTF-8 cannot encode it)
     dict keys         not starting with '$' (MongoDB reads such names as operators)
     times of day      naive: an aware ``time`` has no instant to compare by
     IDs, indexed      at most 1 KiB (1,024 bytes) each in their stored form (PostgreSQL's
@@ -80,7 +81,17 @@ def _text_size(text: str) -> int:
             "contains a NUL character (U+0000), which PostgreSQL cannot store; remove it"
             " or store the data as bytes"
         )
-    return 5 + (len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")))
+    if text.isascii():
+        return 5 + len(text)
+    try:
+        return 5 + len(text.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        raise _Refused(
+            f"contains a lone surrogate (U+{ord(text[error.start]):04X} at position"
+            f" {error.start}), which is not valid Unicode, so PostgreSQL and MongoDB cannot"
+            " store it; fix how the text was decoded (e.g. errors='replace') or store the"
+            " data as bytes"
+        ) from None
 
 
 def _key_size(key: Any) -> int:

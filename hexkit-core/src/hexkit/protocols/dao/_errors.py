@@ -25,7 +25,13 @@ Mistakes in how the API is called, raised before any storage is touched::
     ├── IndexFieldError (ValueError)                  .model, .field
     ├── DaoNameError (ValueError)                     .name
     ├── UnsupportedFieldError (TypeError)             .model, .field
-    └── InvalidIdError (ValueError)                   .id
+    ├── InvalidIdError (ValueError)                   .id
+    └── ProviderClosedError (RuntimeError)            .provider
+
+``ProviderClosedError`` is a usage error, not a storage failure: the factory's
+``construct()`` / ``open_provider()`` block has exited and released its connections, so a
+DAO, find result or transaction of it fails at once, whether the server runs or not, and
+retrying cannot help (unlike ``DbUnavailableError``).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ __all__ = [
     "InvalidIdError",
     "MultipleHitsFoundError",
     "NoHitsFoundError",
+    "ProviderClosedError",
     "ResourceAlreadyExistsError",
     "ResourceNotFoundError",
     "TransactionError",
@@ -260,3 +267,21 @@ class InvalidIdError(DaoUsageError, ValueError):
         self.id = id_
         detail = f"it {reason}" if reason else f"expected a value of type {expected}"
         super().__init__(f"Invalid ID {id_!r}: {detail}.")
+
+
+class ProviderClosedError(DaoUsageError, RuntimeError):
+    """The DAO factory was closed: its ``construct()`` / ``open_provider()`` block has exited.
+
+    Raised by every DAO, find result and transaction of a closed factory (and by the
+    factory itself), before any storage is touched; calls in flight when it closes may
+    raise it too. ``provider`` names the factory.
+    """
+
+    def __init__(self, *, provider: str) -> None:
+        self.provider = provider
+        super().__init__(
+            f"The {provider} DAO factory was closed: the construct() or open_provider()"
+            " block that owned it has exited and released its connections. Use its DAOs,"
+            " find results and transactions only inside that block, or open the provider"
+            " again."
+        )

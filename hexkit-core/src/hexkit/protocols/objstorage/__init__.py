@@ -20,6 +20,7 @@ from ._errors import (
     ObjectIdValidationError,
     ObjectNotFoundError,
     ObjectStorageError,
+    StorageClosedError,
     StorageTimeoutError,
     StorageUnavailableError,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ObjectStorageProtocol",
     "PresignedPostURL",
     "PresignedTransfer",
+    "StorageClosedError",
     "StorageTimeoutError",
     "StorageUnavailableError",
     "TransferRejectedError",

@@ -18,7 +18,13 @@
     │   ├── MultiPartUploadConfirmError
     │   └── MultiPartUploadAbortError
     ├── StorageUnavailableError (ConnectionError)
-    └── StorageTimeoutError (TimeoutError)
+    ├── StorageTimeoutError (TimeoutError)
+    └── StorageClosedError                                .provider
+
+``StorageClosedError`` means the object storage's ``construct()`` / ``open_provider()``
+block has exited and released its clients: a mistake in the calling code, raised at once
+whether the server runs or not, that retrying cannot fix (unlike
+``StorageUnavailableError``).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ __all__ = [
     "ObjectIdValidationError",
     "ObjectNotFoundError",
     "ObjectStorageError",
+    "StorageClosedError",
     "StorageTimeoutError",
     "StorageUnavailableError",
 ]
@@ -208,3 +215,19 @@ class StorageUnavailableError(ObjectStorageError, ConnectionError):
 
 class StorageTimeoutError(ObjectStorageError, TimeoutError):
     """The storage did not answer in time; retry later or raise the timeout."""
+
+
+class StorageClosedError(ObjectStorageError):
+    """The object storage was closed: its ``construct()`` / ``open_provider()`` block exited.
+
+    Raised by every call on a closed object storage (and by iterators of it), before
+    any I/O; ``provider`` names the object storage.
+    """
+
+    def __init__(self, *, provider: str) -> None:
+        self.provider = provider
+        super().__init__(
+            f"The {provider} object storage was closed: the construct() or open_provider()"
+            " block that owned it has exited and released its clients. Use it only inside"
+            " that block, or open the provider again."
+        )

@@ -16,6 +16,7 @@ from ._errors import (
     MultiPartUploadNotFoundError,
     ObjectAlreadyExistsError,
     ObjectNotFoundError,
+    StorageClosedError,
 )
 from ._models import ObjectMetadata, PresignedPostURL, UploadedPart
 from ._validation import (
@@ -44,17 +45,34 @@ def _check_ids(bucket_id: str, object_id: str) -> None:
 
 
 class ObjectStorageProtocol(ABC):
-    """An S3-like object storage with presigned URLs and in-process streaming."""
+    """An S3-like object storage with presigned URLs and in-process streaming.
+
+    A provider calls :meth:`_mark_closed` when its ``construct()`` block exits; from then
+    on every public method (and every listing or download iterator) raises
+    ``StorageClosedError`` before it touches storage.
+    """
+
+    _closed: bool = False  # a class default: providers need not call __init__
+
+    def _mark_closed(self) -> None:
+        """Make every later call raise ``StorageClosedError`` (the owner has exited)."""
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageClosedError(provider=type(self).__name__)
 
     # --- buckets -------------------------------------------------------------------
 
     async def does_bucket_exist(self, bucket_id: str) -> bool:
         """Tell whether the bucket exists."""
+        self._check_open()
         validate_bucket_id(bucket_id)
         return await self._does_bucket_exist(bucket_id)
 
     async def create_bucket(self, bucket_id: str) -> None:
         """Create a bucket; ``BucketAlreadyExistsError`` if it exists."""
+        self._check_open()
         validate_bucket_id(bucket_id)
         if await self._does_bucket_exist(bucket_id):
             raise BucketAlreadyExistsError(bucket_id)
@@ -62,6 +80,7 @@ class ObjectStorageProtocol(ABC):
 
     async def delete_bucket(self, bucket_id: str, *, delete_content: bool = False) -> None:
         """Delete a bucket; ``BucketNotEmptyError`` if it has objects, unless ``delete_content``."""
+        self._check_open()
         validate_bucket_id(bucket_id)
         if not await self._does_bucket_exist(bucket_id):
             raise BucketNotFoundError(bucket_id)
@@ -69,6 +88,7 @@ class ObjectStorageProtocol(ABC):
 
     def list_object_ids(self, bucket_id: str, *, prefix: str | None = None) -> AsyncIterator[str]:
         """Stream the IDs of the bucket's objects, optionally those starting with ``prefix``."""
+        self._check_open()
         validate_bucket_id(bucket_id)
         if prefix is not None and not isinstance(prefix, str):
             raise TypeError(f"prefix must be a string or None, got {prefix!r}.")
@@ -77,9 +97,11 @@ class ObjectStorageProtocol(ABC):
     async def _list_object_ids_checked(
         self, bucket_id: str, prefix: str | None
     ) -> AsyncIterator[str]:
+        self._check_open()
         if not await self._does_bucket_exist(bucket_id):
             raise BucketNotFoundError(bucket_id)
         async for object_id in self._list_object_ids(bucket_id, prefix=prefix):
+            self._check_open()
             yield object_id
 
     # --- objects -------------------------------------------------------------------
@@ -88,19 +110,23 @@ class ObjectStorageProtocol(ABC):
         self, bucket_id: str, object_id: str, object_md5sum: str | None = None
     ) -> bool:
         """Tell whether the object exists (with MD5 hex digest ``object_md5sum``, if given)."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
         return await self._does_object_exist(bucket_id, object_id, object_md5sum)
 
     async def get_object_size(self, bucket_id: str, object_id: str) -> int:
         """Return the object's size in bytes."""
+        self._check_open()
         return (await self.get_object_metadata(bucket_id, object_id)).size
 
     async def get_object_etag(self, bucket_id: str, object_id: str) -> str:
         """Return the object's ETag, without quotes."""
+        self._check_open()
         return (await self.get_object_metadata(bucket_id, object_id)).etag
 
     async def get_object_metadata(self, bucket_id: str, object_id: str) -> ObjectMetadata:
         """Return size, ETag, last modification time and content type of the object."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
         return await self._get_object_metadata(bucket_id, object_id)
 
@@ -121,6 +147,7 @@ class ObjectStorageProtocol(ABC):
         clients that wait long before uploading, or for large files on slow links.
         ``max_upload_size`` bounds every upload made with it.
         """
+        self._check_open()
         _check_ids(bucket_id, object_id)
         check_expires_after(expires_after)
         _check_positive("max_upload_size", max_upload_size)
@@ -134,6 +161,7 @@ class ObjectStorageProtocol(ABC):
         self, bucket_id: str, object_id: str, expires_after: int = 86400
     ) -> str:
         """Return a presigned URL that downloads the object with a GET."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
         check_expires_after(expires_after)
         if not await self._does_object_exist(bucket_id, object_id, None):
@@ -151,6 +179,7 @@ class ObjectStorageProtocol(ABC):
         abort_failed: bool = True,
     ) -> None:
         """Copy an object; ``ObjectAlreadyExistsError`` if the destination exists."""
+        self._check_open()
         _check_ids(source_bucket_id, source_object_id)
         _check_ids(dest_bucket_id, dest_object_id)
         if not await self._does_object_exist(source_bucket_id, source_object_id, None):
@@ -169,6 +198,7 @@ class ObjectStorageProtocol(ABC):
 
     async def delete_object(self, bucket_id: str, object_id: str) -> None:
         """Delete an object; ``ObjectNotFoundError`` if it does not exist."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
         if not await self._does_object_exist(bucket_id, object_id, None):
             raise ObjectNotFoundError(bucket_id, object_id)
@@ -181,6 +211,7 @@ class ObjectStorageProtocol(ABC):
 
         Memory use is bounded by the provider's chunk size, not the object's size.
         """
+        self._check_open()
         _check_ids(bucket_id, object_id)
         if not isinstance(data, bytes | bytearray | memoryview) and not hasattr(data, "__aiter__"):
             raise TypeError(
@@ -192,13 +223,21 @@ class ObjectStorageProtocol(ABC):
 
     def get_object(self, bucket_id: str, object_id: str) -> AsyncIterator[bytes]:
         """Stream the object's content in chunks; errors are raised on first iteration."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
-        return self._get_object(bucket_id, object_id)
+        return self._get_object_checked(bucket_id, object_id)
+
+    async def _get_object_checked(self, bucket_id: str, object_id: str) -> AsyncIterator[bytes]:
+        self._check_open()
+        async for chunk in self._get_object(bucket_id, object_id):
+            self._check_open()
+            yield chunk
 
     # --- multipart uploads ---------------------------------------------------------
 
     async def init_multipart_upload(self, bucket_id: str, object_id: str) -> str:
         """Start a multipart upload and return its upload ID."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
         if await self._does_object_exist(bucket_id, object_id, None):
             raise ObjectAlreadyExistsError(bucket_id, object_id)
@@ -216,6 +255,7 @@ class ObjectStorageProtocol(ABC):
         part_md5: str | None = None,
     ) -> str:
         """Return a presigned PUT URL for one part; ``part_md5`` is base64 Content-MD5."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
         check_part_number(part_number)
         check_expires_after(expires_after)
@@ -234,6 +274,7 @@ class ObjectStorageProtocol(ABC):
         self, bucket_id: str, object_id: str | None = None
     ) -> list[str]:
         """Return the IDs of active multipart uploads in the bucket (or for one object)."""
+        self._check_open()
         validate_bucket_id(bucket_id)
         if object_id is not None:
             validate_object_id(object_id)
@@ -241,6 +282,7 @@ class ObjectStorageProtocol(ABC):
 
     async def abort_multipart_upload(self, upload_id: str, bucket_id: str, object_id: str) -> None:
         """Abort a multipart upload and drop its parts."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
         await self._assert_upload_exists(upload_id, bucket_id, object_id)
         await self._abort_multipart_upload(upload_id, bucket_id, object_id)
@@ -254,6 +296,7 @@ class ObjectStorageProtocol(ABC):
         anticipated_part_size: int | None = None,
     ) -> None:
         """Assemble the uploaded parts into the object, after checking them."""
+        self._check_open()
         _check_ids(bucket_id, object_id)
         _check_positive("anticipated_part_quantity", anticipated_part_quantity)
         _check_positive("anticipated_part_size", anticipated_part_size)

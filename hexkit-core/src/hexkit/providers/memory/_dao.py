@@ -20,7 +20,15 @@ from hexkit.protocols.dao import (
 )
 
 from ._find import MemoryFindResult
-from ._state import DELETED, Collection, Transaction, check_unique, field_value, freeze
+from ._state import (
+    DELETED,
+    Collection,
+    Lifetime,
+    Transaction,
+    check_unique,
+    field_value,
+    freeze,
+)
 
 __all__ = ["MemoryDao", "MemoryDaoSurrogateId"]
 
@@ -40,8 +48,8 @@ def _sort_key(path: str) -> Any:
 class _MemoryDaoBase(Generic[Dto]):
     """What both DAO flavours share: everything but ``insert``.
 
-    ``transactions`` is the factory's open transaction of this task, the only factory
-    state a DAO reads.
+    ``transactions`` is the factory's open transaction of this task and ``lifetime``
+    whether the factory is open, the only factory state a DAO reads.
     """
 
     def __init__(
@@ -49,8 +57,10 @@ class _MemoryDaoBase(Generic[Dto]):
         transactions: ContextVar[Transaction | None],
         spec: DaoSpec[Dto],
         collection: Collection,
+        lifetime: Lifetime,
     ) -> None:
         self._transactions = transactions
+        self._lifetime = lifetime
         self._spec = spec
         self._collection = collection
 
@@ -83,6 +93,7 @@ class _MemoryDaoBase(Generic[Dto]):
             ) from None
 
     def _read(self, id_: Any) -> BaseModel | None:
+        self._lifetime.check()
         transaction = self._transactions.get()
         if transaction is None:
             stored = self._collection.docs.get(id_)
@@ -91,6 +102,7 @@ class _MemoryDaoBase(Generic[Dto]):
         return None if stored is None else self._view(stored)
 
     def _items(self) -> list[tuple[Any, BaseModel]]:
+        self._lifetime.check()
         transaction = self._transactions.get()
         if transaction is None:
             items = list(self._collection.docs.items())
@@ -99,6 +111,7 @@ class _MemoryDaoBase(Generic[Dto]):
         return [(id_, self._view(stored)) for id_, stored in items]
 
     def _write(self, id_: Any, dto: Any) -> None:
+        self._lifetime.check()
         if dto is not DELETED:
             for fields in self._collection.unique_indexes:
                 check_unique(self._spec.name, [(id_, dto)], fields, self._items())

@@ -15,7 +15,7 @@ from hexkit.protocols.dao import Dao, DaoFactoryProtocol, DaoSpec, DaoSurrogateI
 from ._config import MemoryDaoConfig
 from ._dao import MemoryDao, MemoryDaoSurrogateId
 from ._migrations import MemoryMigrationStore, StateHolder
-from ._state import Collection, Transaction
+from ._state import Collection, Lifetime, Transaction
 
 __all__ = ["MemoryDaoFactory"]
 
@@ -27,6 +27,7 @@ class MemoryDaoFactory(DaoFactoryProtocol):
 
     def __init__(self, config: MemoryDaoConfig | None = None) -> None:
         self._config = config or MemoryDaoConfig()
+        self._lifetime = Lifetime(type(self).__name__)
         self._collections: dict[str, Collection] = {}
         self._migrations = StateHolder()
         self._transaction: ContextVar[Transaction | None] = ContextVar(
@@ -36,8 +37,17 @@ class MemoryDaoFactory(DaoFactoryProtocol):
     @classmethod
     @asynccontextmanager
     async def construct(cls, *, config: MemoryDaoConfig) -> AsyncIterator[MemoryDaoFactory]:
-        """Yield a fresh, empty factory."""
-        yield cls(config)
+        """Yield a fresh, empty factory; its DAOs raise ``ProviderClosedError`` after exit."""
+        factory = cls(config)
+        try:
+            yield factory
+        finally:
+            factory._lifetime.closed = True
+
+    @property
+    def config(self) -> MemoryDaoConfig:
+        """The settings this factory was built with."""
+        return self._config
 
     def migration_store(self) -> MigrationStore:
         """Return the store through which ``hexkit.migrations`` migrates these collections."""
@@ -45,6 +55,7 @@ class MemoryDaoFactory(DaoFactoryProtocol):
 
     async def _get_dao(self, spec: DaoSpec[Any]) -> Dao[Any] | DaoSurrogateId[Any, Any]:
         # Annotated with the protocols, so mypy checks that both DAO classes implement them.
+        self._lifetime.check()
         # A migrated DAO name is held by the physical collection the migration state names.
         physical = self._migrations.state.physical(spec.name)
         collection = self._collections.get(physical)
@@ -54,12 +65,13 @@ class MemoryDaoFactory(DaoFactoryProtocol):
         for index in spec.indexes:
             collection.add_index(index)
         if spec.dto_creation_model is not None:
-            return MemoryDaoSurrogateId(self._transaction, spec, collection)
-        return MemoryDao(self._transaction, spec, collection)
+            return MemoryDaoSurrogateId(self._transaction, spec, collection, self._lifetime)
+        return MemoryDao(self._transaction, spec, collection, self._lifetime)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """Hold this task's writes and apply them together on normal exit."""
+        self._lifetime.check()
         if self._transaction.get() is not None:
             raise TransactionError(
                 "A transaction is already active in this task; nested transactions are"
@@ -71,4 +83,5 @@ class MemoryDaoFactory(DaoFactoryProtocol):
             yield
         finally:
             self._transaction.reset(token)
+        self._lifetime.check()
         transaction.commit(self._collections)

@@ -58,6 +58,11 @@ class MemoryObjectStorage(ObjectStorageProtocol):
         self.signer = UrlSigner(self)
         self.token = self.signer.token
 
+    @property
+    def config(self) -> MemoryObjectStorageConfig:
+        """The settings this storage was built with."""
+        return self._config
+
     @classmethod
     @asynccontextmanager
     async def construct(
@@ -68,6 +73,7 @@ class MemoryObjectStorage(ObjectStorageProtocol):
         try:
             yield storage
         finally:
+            storage._mark_closed()
             storage.signer.close()
 
     def _bucket(self, bucket_id: str) -> dict[str, _Object]:

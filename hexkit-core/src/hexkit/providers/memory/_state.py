@@ -9,9 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hexkit.protocols.dao import Index, TransactionError, UniqueConstraintViolationError
+from hexkit.protocols.dao import (
+    Index,
+    ProviderClosedError,
+    TransactionError,
+    UniqueConstraintViolationError,
+)
 
-__all__ = ["DELETED", "Collection", "Transaction", "field_value", "freeze"]
+__all__ = ["DELETED", "Collection", "Lifetime", "Transaction", "field_value", "freeze"]
 
 DELETED: Any = object()
 # Stamps every committed write, so a transaction can tell what changed after it began.
@@ -40,6 +45,19 @@ def field_value(dto: BaseModel, path: str) -> Any:
             return None
         value = getattr(value, segment)
     return value
+
+
+@dataclass
+class Lifetime:
+    """Whether the factory owning some collections is open; its DAOs check it on every call."""
+
+    provider: str
+    closed: bool = False
+
+    def check(self) -> None:
+        """Raise ``ProviderClosedError`` once the factory's construct() block has exited."""
+        if self.closed:
+            raise ProviderClosedError(provider=self.provider)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._crud import DaoCrudTests
 from ._find import DaoFindTests
 from ._indexes import DaoIndexTests
+from ._lifecycle import DaoLifecycleTests
 from ._rules import DaoRuleTests
 from ._surrogate import DaoSurrogateIdTests
 from ._transactions import DaoTransactionTests
@@ -21,6 +22,7 @@ class DaoConformance(
     DaoTransactionTests,
     DaoValueTests,
     DaoRuleTests,
+    DaoLifecycleTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 
@@ -33,4 +35,7 @@ class DaoConformance(
             async def dao_factory(self):
                 async with MyDaoFactory.construct(config=...) as factory:
                     yield factory
+
+    The lifecycle tests open and close a second factory with ``open_dao_factory()``,
+    which by default calls ``type(dao_factory).construct(config=dao_factory.config)``.
     """

@@ -44,6 +44,9 @@ _REFUSED_EVERYTHING: list[tuple[dict[str, Any], str]] = [
     ({"text": "nul\x00byte"}, "text"),
     ({"tags": ["ok", "nul\x00"]}, "tags[1]"),
     ({"labels": {"nul\x00key": "x"}}, "labels.nul\x00key"),
+    ({"text": "lone\ud800surrogate"}, "text"),
+    ({"tags": ["ok", "\udfff"]}, "tags[1]"),
+    ({"labels": {"key\ud800": "x"}}, "labels.key\ud800"),
     ({"labels": {"$where": "x"}}, "labels.$where"),
 ]
 _REFUSED_EVERYTHING += [
@@ -173,6 +176,25 @@ class DaoValueTests(DaoKitBase):
             await dao.insert(IntKeyed(key=2**63, name="too big"))
         with pytest.raises(InvalidFindMappingError):
             await dao.find_one(mapping={"key": 2**64})
+
+    async def test_ids_and_find_values_with_a_nul_or_lone_surrogate_are_refused(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await self.everything_dao(dao_factory)
+        await dao.insert(make_everything("kept", 1))
+        for text in ("nul\x00", "lone\ud800", "\udc80"):
+            with pytest.raises(InvalidIdError):
+                await dao.get_by_id(text)
+            with pytest.raises(InvalidIdError):
+                await dao.delete(text)
+            with pytest.raises(InvalidDocumentError) as info:
+                await dao.insert(make_everything("new", 2).model_copy(update={"id": text}))
+            assert info.value.field == "id"
+            with pytest.raises(InvalidFindMappingError):
+                await dao.find_one(mapping={"text": text})
+            with pytest.raises(InvalidFindMappingError):
+                await dao.find_all(mapping={"tags": ["ok", text]}).to_list()
+        assert await dao.find_all(mapping={}).total_count() == 1
 
     async def test_documents_over_the_size_limit_are_refused(
         self, dao_factory: DaoFactoryProtocol

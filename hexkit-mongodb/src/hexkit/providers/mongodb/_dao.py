@@ -20,6 +20,7 @@ from hexkit.protocols.dao import (
     FindQuery,
     FindResult,
     InvalidDocumentError,
+    ProviderClosedError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     single_hit,
@@ -85,7 +86,9 @@ class _MongoDbDaoBase(Generic[Dto]):
     def _session(self) -> Session | None:
         return self._sessions.current()
 
-    def _translated(self, error: PyMongoError, id_: Any = None) -> DaoError:
+    def _translated(self, error: PyMongoError, id_: Any = None) -> DaoError | ProviderClosedError:
+        if self._sessions.closed:  # the client was closed under the call
+            return ProviderClosedError(provider="MongoDbDaoFactory")
         return translated(
             error,
             collection=self._name,
@@ -277,6 +280,7 @@ class _MongoDbDaoBase(Generic[Dto]):
             session=self._session(),
             to_dto=self._to_dto,
             translate=self._translated,
+            check_open=self._sessions.check_open,
         )
 
 

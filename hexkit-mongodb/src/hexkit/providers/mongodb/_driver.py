@@ -13,10 +13,13 @@ session of this task's open transaction. They never see the factory.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
+
+from hexkit.protocols.dao import ProviderClosedError
 
 from ._config import MongoDbConfig
 
@@ -57,12 +60,20 @@ async def maybe_await(value: Any) -> Any:
     return value
 
 
+# A DSN that chooses its own write concern keeps it.
+_WRITE_CONCERN_OPTION = re.compile(r"[?&](journal|w|wtimeoutMS)=", re.IGNORECASE)
+
+
 def _client_options(config: MongoDbConfig) -> dict[str, Any]:
     options: dict[str, Any] = {
         "uuidRepresentation": "standard",
         "tz_aware": True,
         "appname": "hexkit-mongodb",
     }
+    if not _WRITE_CONCERN_OPTION.search(config.mongo_dsn.get_secret_value()):
+        # An acknowledged write is in the server's journal, so a crash of the server
+        # (SIGKILL) right after it cannot lose it; with the default j:false it can.
+        options["journal"] = True
     if config.mongo_timeout is not None:
         millis = config.mongo_timeout * 1000
         # timeoutMS is PyMongo's client-side operation timeout: one deadline per
@@ -132,12 +143,23 @@ class Sessions:
 
     def __init__(self, client: Client) -> None:
         self.client = client
+        self.closed = False  # set when the factory's construct() block exits
         self._current: ContextVar[Session | None] = ContextVar(
             f"hexkit-mongodb-session-{id(self)}", default=None
         )
 
+    def check_open(self) -> None:
+        """Raise ``ProviderClosedError`` once the factory that owns the client has exited."""
+        if self.closed:
+            raise ProviderClosedError(provider="MongoDbDaoFactory")
+
     def current(self) -> Session | None:
-        """Return the session of this task's open transaction, if any."""
+        """Return the session of this task's open transaction, if any.
+
+        Every DAO call asks for it before its I/O, so this is where a call on a closed
+        factory stops (``ProviderClosedError``).
+        """
+        self.check_open()
         return self._current.get()
 
     @contextmanager

@@ -13,6 +13,7 @@ No raw ``pymongo`` exception escapes a DAO method for a storage-side failure::
     write conflicts and other transient
     transaction errors inside a transaction     -> TransactionError
     ConnectionFailure (AutoReconnect, ...)      -> DbUnavailableError
+    authentication failed (code 18)             -> DbUnavailableError (check settings)
     any other PyMongoError                      -> DaoError
 
 A timeout says nothing about whether the server applied a write: a write that
@@ -42,6 +43,7 @@ from hexkit.protocols.dao import (
 __all__ = ["is_timeout", "translate_errors", "translated"]
 
 _WRITE_CONFLICT = 112
+_AUTHENTICATION_FAILED = 18
 
 
 def is_timeout(error: errors.PyMongoError, *, server_hangs: bool = False) -> bool:
@@ -115,6 +117,13 @@ def translated(  # noqa: PLR0911 - one return per row of the table above
             f"No MongoDB server could be selected for collection {collection!r} in time"
             " (the server is down or unreachable); check that it runs and that mongo_dsn"
             " points to it, then retry."
+        )
+    if isinstance(error, errors.OperationFailure) and error.code == _AUTHENTICATION_FAILED:
+        # The driver's message carries the server's whole reply; the advice is enough.
+        return DbUnavailableError(
+            f"MongoDB refused the credentials for collection {collection!r}"
+            " (AuthenticationFailed); check the user, password and authSource in"
+            " mongo_dsn (not shown because it is secret)."
         )
     if isinstance(error, errors.ConnectionFailure):
         return DbUnavailableError(

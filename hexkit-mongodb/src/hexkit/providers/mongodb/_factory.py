@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any, ClassVar
 
 from pymongo import ASCENDING
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
@@ -18,6 +18,8 @@ from hexkit.protocols.dao import (
     DaoSurrogateId,
     DaoUsageError,
     DbTimeoutError,
+    DbUnavailableError,
+    ProviderClosedError,
     TransactionError,
     TransactionsNotSupportedError,
 )
@@ -29,6 +31,17 @@ from ._errors import is_timeout, translated
 from ._migrations import STATE_COLLECTION, MongoDbMigrationStore, read_layout_name
 
 __all__ = ["MongoDbDaoFactory"]
+
+
+def _server_lost(error: BaseException) -> bool:
+    """Tell whether ``error`` (or the driver error under it) means the server is gone or hung."""
+    for cause in (error, error.__cause__):
+        if isinstance(cause, DbUnavailableError | DbTimeoutError | ConnectionFailure):
+            return True
+        if isinstance(cause, PyMongoError) and cause.timeout:
+            return True
+    return False
+
 
 # Server codes for "an index with these keys exists with other options".
 _INDEX_CONFLICT_CODES = frozenset({85, 86})
@@ -71,14 +84,18 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
         the loop that will run the DAO calls.
         """
         client = make_client(config)
+        factory = cls(config=config, client=client)
         try:
-            yield cls(config=config, client=client)
+            yield factory
         finally:
+            factory._sessions.closed = True
             await close_client(client)
 
     def _translated(
         self, error: PyMongoError, *, collection: str, id_field: str = "id"
-    ) -> DaoError:
+    ) -> DaoError | ProviderClosedError:
+        if self._sessions.closed:  # the client was closed under the call
+            return ProviderClosedError(provider="MongoDbDaoFactory")
         return translated(
             error,
             collection=collection,
@@ -96,6 +113,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
 
     async def _get_dao(self, spec: DaoSpec[Any]) -> Dao[Any] | DaoSurrogateId[Any, Any]:
         # Annotated with the protocols, so mypy checks that both DAO classes implement them.
+        self._sessions.check_open()
         if spec.name == STATE_COLLECTION:
             raise DaoUsageError(
                 f"The DAO name {spec.name!r} is reserved by hexkit-mongodb for the migration"
@@ -173,10 +191,13 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             with self._sessions.bound(session):
                 try:
                     yield
-                except BaseException:
-                    # The server drops an unfinished transaction on its own if this fails.
-                    with suppress(PyMongoError):
-                        await session.abort_transaction()
+                except BaseException as error:
+                    # The server drops an unfinished transaction on its own if this fails,
+                    # and an abort sent to a lost or hung server would only cost another
+                    # mongo_timeout before the caller hears of the failure.
+                    if not _server_lost(error):
+                        with suppress(PyMongoError):
+                            await session.abort_transaction()
                     raise
                 try:
                     await session.commit_transaction()

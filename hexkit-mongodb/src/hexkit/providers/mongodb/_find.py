@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 
-from hexkit.protocols.dao import DaoError, FindQuery, FindResult
+from hexkit.protocols.dao import DaoError, FindQuery, FindResult, ProviderClosedError
 
 from ._driver import Collection, Cursor, Document, Session, maybe_await
 
@@ -45,8 +45,10 @@ class MongoFindResult(FindResult[Dto]):
         sort: list[tuple[str, int]],
         session: Session | None,
         to_dto: Callable[[Document], Dto],
-        translate: Callable[[PyMongoError], DaoError],
+        translate: Callable[[PyMongoError], DaoError | ProviderClosedError],
+        check_open: Callable[[], None],
     ) -> None:
+        self._check_open = check_open
         self._collection = collection
         self._query = query
         self._filter = filter_
@@ -68,6 +70,7 @@ class MongoFindResult(FindResult[Dto]):
     async def _fetch(self) -> None:
         if self._exhausted:
             raise StopAsyncIteration
+        self._check_open()
         if self._cursor is None:
             self._cursor = self._open()
         try:
@@ -89,6 +92,7 @@ class MongoFindResult(FindResult[Dto]):
 
     async def total_count(self) -> int:
         """Count every match, ignoring skip and limit."""
+        self._check_open()
         try:
             return await self._collection.count_documents(self._filter, session=self._session)
         except PyMongoError as error:

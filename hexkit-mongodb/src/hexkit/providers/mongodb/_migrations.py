@@ -36,6 +36,7 @@ from hexkit.migrations import HistoryEntry, LockInfo, MigrationState, MigrationS
 from hexkit.protocols.dao import (
     DaoError,
     InvalidDocumentError,
+    ProviderClosedError,
     ResourceAlreadyExistsError,
     ValidatedDto,
 )
@@ -50,7 +51,7 @@ STATE_COLLECTION = "hexkit_migrations"
 _STATE_ID = "state"
 _DUPLICATE_KEY = 11000
 
-Translate = Callable[[PyMongoError, str], DaoError]
+Translate = Callable[[PyMongoError, str], DaoError | ProviderClosedError]
 
 # "The lock is held and has not expired", by the server's clock.
 _UNEXPIRED: dict[str, Any] = {

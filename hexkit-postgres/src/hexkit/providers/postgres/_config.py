@@ -88,6 +88,13 @@ class PostgresConfig(BaseSettings):
                 f"postgres_schema {value!r} must be 1 to 63 bytes without NUL characters;"
                 " choose a shorter schema name"
             )
+        if value.startswith("pg_") or value == "information_schema":
+            raise ValueError(
+                f"postgres_schema {value!r} is a PostgreSQL system schema (names starting with"
+                " 'pg_' and 'information_schema' belong to the server's catalogs, so DAO"
+                " tables must not go there); choose a schema of your own, such as 'public'"
+                " or your service's name"
+            )
         return value
 
     @model_validator(mode="after")

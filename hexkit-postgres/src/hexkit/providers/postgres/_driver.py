@@ -15,6 +15,7 @@ as small protocols (:class:`Connection`, :class:`Pool`, :class:`Cursor`,
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from contextvars import ContextVar
@@ -23,17 +24,47 @@ from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
-from hexkit.protocols.dao import DaoError, TransactionError
+from hexkit.protocols.dao import DaoError, ProviderClosedError, TransactionError
 
 from ._config import PostgresConfig
 from ._errors import is_connection_error, timed_out, translated
 
-__all__ = ["CallState", "Connection", "Connections", "Cursor", "Held", "Pool", "Record"]
+__all__ = [
+    "CallState",
+    "Connection",
+    "Connections",
+    "Cursor",
+    "Held",
+    "Pool",
+    "Record",
+    "discard",
+]
 
 T = TypeVar("T")
 # Releasing a healthy connection is a local operation with our reset; a bound keeps a
 # confused connection from holding up the caller.
 _RELEASE_TIMEOUT = 1.0
+
+
+class _OneLineFloorRetries(logging.Filter):
+    """Keep asyncpg's "failed to restore the pool connection floor" warning to one line.
+
+    While the server is down or hung, asyncpg's pool retries its idle connections in the
+    background and logs every failed attempt with a full traceback that nobody asked for;
+    the DAO calls report the outage themselves. The warning stays, with the error's type
+    and message instead of the traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage().startswith("Failed to restore the pool"):
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args = ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
+_FLOOR_RETRIES = _OneLineFloorRetries()
 
 
 class Record(Protocol):
@@ -79,6 +110,17 @@ class Connection(Protocol):
     def terminate(self) -> None: ...
 
 
+def discard(connection: Connection) -> None:
+    """Terminate a connection that failed, so the pool opens a fresh one in its place.
+
+    When the server connection is lost, asyncpg gives the connection back to the pool by
+    itself and every later call on it raises ``InterfaceError`` ("released back to the
+    pool"); that one is gone already and needs nothing more.
+    """
+    with suppress(asyncpg.InterfaceError):
+        connection.terminate()
+
+
 class Pool(Protocol):
     """The calls the provider makes on an ``asyncpg.Pool``."""
 
@@ -92,6 +134,10 @@ class Pool(Protocol):
     async def close(self) -> None: ...
 
     def terminate(self) -> None: ...
+
+    def get_size(self) -> int: ...
+
+    def get_idle_size(self) -> int: ...
 
 
 @dataclass
@@ -125,6 +171,7 @@ class Connections:
     def __init__(self, pool: Pool, config: PostgresConfig) -> None:
         self._pool = pool
         self._config = config
+        self._closed = False
         self._held: ContextVar[Held | None] = ContextVar(
             f"hexkit-postgres-transaction-{id(self)}", default=None
         )
@@ -132,6 +179,9 @@ class Connections:
     @staticmethod
     async def open_pool(config: PostgresConfig) -> Pool:
         """Create the asyncpg pool the settings describe (raises driver errors)."""
+        pool_logger = logging.getLogger("asyncpg.pool")
+        if _FLOOR_RETRIES not in pool_logger.filters:
+            pool_logger.addFilter(_FLOOR_RETRIES)
         pool: Pool = await asyncpg.create_pool(
             dsn=config.postgres_dsn.get_secret_value(),
             min_size=config.postgres_pool_min_size,
@@ -144,7 +194,11 @@ class Connections:
         return pool
 
     async def close(self) -> None:
-        """Close the pool; connections still in use are terminated after the deadline."""
+        """Close the pool; connections still in use are terminated after the deadline.
+
+        From now on every call raises ``ProviderClosedError``, whether the server runs or not.
+        """
+        self._closed = True
         try:
             await asyncio.wait_for(self._pool.close(), timeout=self._config.postgres_timeout)
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
@@ -155,6 +209,11 @@ class Connections:
         """The settings of the pool."""
         return self._config
 
+    def check_open(self) -> None:
+        """Raise ``ProviderClosedError`` once the factory that owns the pool has exited."""
+        if self._closed:
+            raise ProviderClosedError(provider="PostgresDaoFactory")
+
     def held(self) -> Held | None:
         """Return the transaction connection of this task, if a transaction is open."""
         return self._held.get()
@@ -164,6 +223,7 @@ class Connections:
         self, *, collection: str, unique_indexes: Mapping[str, tuple[str, ...]] | None = None
     ) -> AsyncIterator[CallState]:
         """Run the block under the per-call deadline; translate its driver and OS errors."""
+        self.check_open()
         state = CallState()
         try:
             async with asyncio.timeout(self._config.postgres_timeout):
@@ -179,13 +239,15 @@ class Connections:
         collection: str,
         unique_indexes: Mapping[str, tuple[str, ...]] | None,
         waiting_for_pool: bool,
-    ) -> DaoError:
+    ) -> DaoError | ProviderClosedError:
         """Return the protocol error for a failed call (the deadline, the driver, the OS)."""
+        if self._closed:  # the pool was closed under the call
+            return ProviderClosedError(provider="PostgresDaoFactory")
         if isinstance(error, TimeoutError):
             return timed_out(
                 collection=collection,
                 timeout=self._config.postgres_timeout,
-                waiting_for_pool=waiting_for_pool,
+                pool_exhausted=waiting_for_pool and self._pool_exhausted(),
                 pool_size=self._config.postgres_pool_max_size,
             )
         return translated(
@@ -194,6 +256,15 @@ class Connections:
             unique_indexes=unique_indexes,
             in_transaction=self._held.get() is not None,
         )
+
+    def _pool_exhausted(self) -> bool:
+        """Tell whether every connection the pool may open is checked out and connected.
+
+        A call that timed out in ``acquire`` while the pool had room was waiting for a
+        new connection to the server, not for a free one: the server did not answer.
+        """
+        in_use = self._pool.get_size() - self._pool.get_idle_size()
+        return in_use >= self._config.postgres_pool_max_size
 
     async def acquire(self, state: CallState) -> Connection:
         """Take a connection from the pool (inside :meth:`guard`)."""
@@ -207,7 +278,7 @@ class Connections:
         if error is not None and (
             isinstance(error, asyncio.CancelledError) or is_connection_error(error)
         ):
-            connection.terminate()
+            discard(connection)
         with suppress(Exception):  # a reset failure terminates the connection by itself
             await self._pool.release(connection, timeout=_RELEASE_TIMEOUT)
 
@@ -225,6 +296,7 @@ class Connections:
         release of a healthy connection needs no timer of its own (it does no I/O and
         runs under the call's deadline).
         """
+        self.check_open()
         held = self._held.get()
         if held is not None:
             async with (
@@ -235,7 +307,7 @@ class Connections:
                     return await work(held.connection)
                 except BaseException as error:
                     if isinstance(error, asyncio.CancelledError) or is_connection_error(error):
-                        held.connection.terminate()
+                        discard(held.connection)
                     raise
         waiting_for_pool = True
         try:

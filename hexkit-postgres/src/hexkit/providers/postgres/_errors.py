@@ -4,7 +4,8 @@ No raw asyncpg or OS exception escapes a DAO method for a storage-side failure::
 
     the per-call deadline (postgres_timeout) passed,
     query_canceled (57014), lock_not_available (55P03) -> DbTimeoutError
-    no pooled connection free within the deadline      -> DbTimeoutError (pool advice)
+    no pooled connection free within the deadline
+    (all of them checked out)                          -> DbTimeoutError (pool advice)
     refused / reset / missing socket (OSError),
     connection_exception (08*), admin/crash shutdown,
     cannot_connect_now (57P0*), too_many_connections,
@@ -39,11 +40,13 @@ __all__ = ["is_connection_error", "timed_out", "translated"]
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300", "3D000"})
 
 
-def timed_out(
-    *, collection: str, timeout: float, waiting_for_pool: bool, pool_size: int
-) -> DaoError:
-    """Return the error for a call that passed its deadline."""
-    if waiting_for_pool:
+def timed_out(*, collection: str, timeout: float, pool_exhausted: bool, pool_size: int) -> DaoError:
+    """Return the error for a call that passed its deadline.
+
+    ``pool_exhausted`` says that the call waited for a pooled connection while all of
+    them were in use; otherwise the server did not answer (a statement, or connecting).
+    """
+    if pool_exhausted:
         return DbTimeoutError(
             f"No pooled PostgreSQL connection became free within {timeout} s for collection"
             f" {collection!r}: all {pool_size} are in use (by transactions, unfinished"

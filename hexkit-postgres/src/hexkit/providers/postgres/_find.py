@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from hexkit.protocols.dao import FindQuery, FindResult
 
-from ._driver import Connection, Connections, Cursor, Held, Record
+from ._driver import Connection, Connections, Cursor, Held, Record, discard
 
 __all__ = ["FIND_BATCH_SIZE", "FindStatement", "PostgresFindResult"]
 
@@ -148,4 +148,4 @@ class PostgresFindResult(FindResult[Dto]):
         # An abandoned result must not keep its pooled connection forever.
         owned = self._owned
         if owned is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(owned.terminate)
+            self._loop.call_soon_threadsafe(discard, owned)

@@ -78,7 +78,11 @@ class S3ObjectStorage(ObjectStorageProtocol):
                     config.s3_secret_access_key.get_secret_value(),
                     None if token is None else token.get_secret_value(),
                 ):
-                    yield cls(config=config, client=client, executor=executor)
+                    storage = cls(config=config, client=client, executor=executor)
+                    try:
+                        yield storage
+                    finally:
+                        storage._mark_closed()
             finally:
                 await loop.run_in_executor(executor, client.close)
         finally:

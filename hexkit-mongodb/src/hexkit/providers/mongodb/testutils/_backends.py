@@ -62,12 +62,17 @@ class EmbeddedMongoDb:
     It advertises a single-node replica set, so transactions work; pass
     ``standalone=True`` for a server that cannot run them. ``stop``/``kill`` keep the
     data directory, so ``start`` brings the same data back on the same port;
-    ``close`` stops the server and deletes its data.
+    ``close`` stops the server and deletes its data. With ``auth=True`` (read at each
+    ``start``) it requires SCRAM-SHA-256 authentication: create users while it runs
+    without, then stop it, set ``auth`` and start it again.
     """
 
-    def __init__(self, *, port: int | None = None, standalone: bool = False) -> None:
+    def __init__(
+        self, *, port: int | None = None, standalone: bool = False, auth: bool = False
+    ) -> None:
         self.port = port or free_port(_HOST)
         self.standalone = standalone
+        self.auth = auth
         self._dir = Path(tempfile.mkdtemp(prefix="hexkit-secantus-"))
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -105,6 +110,8 @@ class EmbeddedMongoDb:
         ]
         if self.standalone:
             command.append("--standalone")
+        if self.auth:
+            command.append("--auth")
         log = (self._dir / "server.log").open("ab")
         try:
             self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell

