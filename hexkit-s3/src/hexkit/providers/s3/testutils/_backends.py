@@ -66,6 +66,27 @@ class S3Server:
     other_secret_access_key: SecretStr | None = field(default=None, repr=False)
     process: SeaweedServer | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def checks_header_signatures(self) -> bool:
+        """Whether a request signed in the header with a wrong secret is refused.
+
+        Every backend but moto checks (moto takes any key; the strict layer checks only
+        presigned requests).
+        """
+        return self.backend != "moto"
+
+    @property
+    def atomic_conditional_writes(self) -> frozenset[str]:
+        """The writes for which ``If-None-Match: *`` lets exactly one racing writer win.
+
+        ``PutObject``, ``CopyObject`` and ``CompleteMultipartUpload`` on real servers; moto
+        (5.x) ignores the header on CopyObject and checks it on CompleteMultipartUpload
+        without a lock, so several racing completions can win there.
+        """
+        if self.backend == "moto":
+            return frozenset({"PutObject"})
+        return frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
+
     def config_values(self) -> dict[str, Any]:
         """Return the ``S3Config`` fields that point at this server."""
         return {
