@@ -110,9 +110,10 @@ class S3Config(BaseSettings):
     )
     s3_conditional_writes: bool = Field(
         default=True,
-        description="Send 'If-None-Match: *' when put_object writes the object, so a writer"
-        " that raced past the existence check gets ObjectAlreadyExistsError instead of"
-        " overwriting; turn off for servers that refuse conditional writes.",
+        description="Send 'If-None-Match: *' when put_object and copy_object write the object"
+        " (PutObject, CopyObject, CompleteMultipartUpload), so a writer that raced past the"
+        " existence check gets ObjectAlreadyExistsError instead of overwriting; turn off"
+        " for servers that refuse conditional writes (then a race can overwrite).",
     )
     s3_download_chunk_size: int = Field(
         default=_MIB, ge=1, description="Bytes per chunk that get_object yields."

@@ -26,7 +26,7 @@ from ._config import MIN_PART_SIZE, S3Config
 from ._driver import Runner, make_client
 from ._errors import translate
 from ._redact import redacting
-from ._transfers import multipart_copy, put_stream
+from ._transfers import conditional_write, multipart_copy, put_stream
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -237,6 +237,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
             Bucket=dest_bucket_id,
             Key=dest_object_id,
             CopySource={"Bucket": source_bucket_id, "Key": source_object_id},
+            **conditional_write(self._config),
         )
 
     async def _delete_object(self, bucket_id: str, object_id: str) -> None:

@@ -23,9 +23,18 @@ from ._driver import Runner
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
-__all__ = ["multipart_copy", "put_stream"]
+__all__ = ["conditional_write", "multipart_copy", "put_stream"]
 
 log = logging.getLogger(__name__)
+
+
+def conditional_write(config: S3Config) -> dict[str, Any]:
+    """Return the parameters that make a write fail if the object exists (412).
+
+    Sent on PutObject, CopyObject and CompleteMultipartUpload, so a writer that raced
+    past the protocol's existence check gets ``ObjectAlreadyExistsError``.
+    """
+    return {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
 
 
 async def _pieces(data: Data) -> AsyncGenerator[memoryview, None]:
@@ -243,7 +252,7 @@ async def _put_buffered(
     extra: dict[str, Any],
 ) -> None:
     chunk_size = config.s3_multipart_chunk_size
-    condition: dict[str, Any] = {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
+    condition = conditional_write(config)
     await buffer.fill(config.s3_multipart_threshold)
     if buffer.exhausted and buffer.size < config.s3_multipart_threshold:
         body = buffer.take(buffer.size)
@@ -353,4 +362,5 @@ async def multipart_copy(
         object_id=dest_key,
         upload_id=upload_id,
         abort=abort_failed,
+        condition=conditional_write(config),
     )
