@@ -77,6 +77,17 @@ class S3Config(BaseSettings):
         le=20,
         description="Attempts per request, including the first (botocore 'standard' retries).",
     )
+    s3_timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Deadline in seconds of each request the provider sends: waiting for a"
+        " pool thread, every attempt and the backoff between them; of a streaming transfer"
+        " each part and each downloaded chunk is one request, not the whole object. Past it"
+        " the call raises StorageTimeoutError (StorageUnavailableError if the server"
+        " refused connections meanwhile). It also caps s3_connect_timeout and"
+        " s3_read_timeout. None keeps botocore's limits only (per attempt, no overall"
+        " deadline).",
+    )
     s3_multipart_threshold: int = Field(
         default=8 * _MIB,
         ge=1,

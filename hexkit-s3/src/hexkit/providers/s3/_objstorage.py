@@ -19,6 +19,8 @@ from hexkit.protocols.objstorage import (
     ObjectNotFoundError,
     ObjectStorageProtocol,
     PresignedPostURL,
+    StorageTimeoutError,
+    StorageUnavailableError,
     UploadedPart,
 )
 
@@ -51,7 +53,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
     def __init__(self, *, config: S3Config, client: S3Client, executor: ThreadPoolExecutor) -> None:
         self._config = config
         self._client = client
-        self._runner = Runner(client, executor)
+        self._runner = Runner(client, executor, config.s3_timeout)
 
     def __repr__(self) -> str:
         endpoint = self._config.s3_endpoint_url or f"AWS S3 ({self._config.s3_region})"
@@ -78,7 +80,11 @@ class S3ObjectStorage(ObjectStorageProtocol):
                     config.s3_secret_access_key.get_secret_value(),
                     None if token is None else token.get_secret_value(),
                 ):
-                    yield cls(config=config, client=client, executor=executor)
+                    storage = cls(config=config, client=client, executor=executor)
+                    try:
+                        yield storage
+                    finally:
+                        await storage._runner.drain()
             finally:
                 await loop.run_in_executor(executor, client.close)
         finally:
@@ -257,12 +263,18 @@ class S3ObjectStorage(ObjectStorageProtocol):
         try:
             while chunk := await self._read(body, size, bucket_id, object_id):
                 yield chunk
-        finally:
-            await self._runner.run(body.close)
+        except BaseException:
+            # Closing only drops the socket; done here, it cannot wait behind pool threads
+            # that are stuck on a silent server.
+            body.close()
+            raise
+        await self._runner.run(body.close)
 
     async def _read(self, body: Any, size: int, bucket_id: str, object_id: str) -> bytes:
         try:
-            chunk: bytes = await self._runner.run(body.read, size)
+            chunk: bytes = await self._runner.run(body.read, size, operation="get_object")
+        except (StorageTimeoutError, StorageUnavailableError):
+            raise
         except Exception as error:
             translated = translate(error, "get_object", {"Bucket": bucket_id, "Key": object_id})
             if translated is None:

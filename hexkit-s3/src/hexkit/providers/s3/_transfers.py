@@ -15,7 +15,12 @@ import mmap
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Coroutine
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from hexkit.protocols.objstorage import MAX_PART_NUMBER, Data
+from hexkit.protocols.objstorage import (
+    MAX_PART_NUMBER,
+    Data,
+    StorageTimeoutError,
+    StorageUnavailableError,
+)
 
 from ._config import S3Config
 from ._driver import Runner
@@ -26,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["conditional_write", "multipart_copy", "put_stream"]
 
 log = logging.getLogger(__name__)
+
+_ABORT_GRACE = 0.5
+"""Seconds a failed transfer waits for its abort when the server is down or hung."""
 
 
 def conditional_write(config: S3Config) -> dict[str, Any]:
@@ -210,10 +218,21 @@ async def _finish_or_abort(
         cleanup = asyncio.ensure_future(
             _abort_after(runner, parts, bucket_id, object_id, upload_id)
         )
-        try:
-            # Shielded: a second cancellation must not interrupt the abort.
-            await asyncio.shield(cleanup)
-        except Exception as abort_error:  # noqa: BLE001 - the original error matters more
+        # Kept by the runner: a second cancellation must not interrupt the abort, and it
+        # may outlive this call (below).
+        runner.keep(cleanup)
+        # A server that is down or hung would hold the error for another timeout; past a
+        # short grace the abort goes on in the background (the provider waits for it on
+        # close) and the caller learns of the failure in time.
+        unreachable = isinstance(error, StorageTimeoutError | StorageUnavailableError)
+        done, _ = await asyncio.wait({cleanup}, timeout=_ABORT_GRACE if unreachable else None)
+        if not done:
+            error.add_note(
+                f"The multipart upload {upload_id!r} is being aborted in the background; if"
+                " the server cannot be reached, abort_stale_multipart_uploads (or S3's"
+                " AbortIncompleteMultipartUpload lifecycle rule) removes it later."
+            )
+        elif (abort_error := cleanup.exception()) is not None:
             log.warning("Could not abort multipart upload %s: %s", upload_id, abort_error)
             error.add_note(
                 f"The multipart upload {upload_id!r} could not be aborted ({abort_error});"
