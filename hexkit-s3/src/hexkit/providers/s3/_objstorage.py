@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hexkit.protocols.objstorage import (
@@ -22,6 +22,7 @@ from hexkit.protocols.objstorage import (
     StorageTimeoutError,
     StorageUnavailableError,
     UploadedPart,
+    validate_bucket_id,
 )
 
 from ._config import MIN_PART_SIZE, S3Config
@@ -29,6 +30,7 @@ from ._driver import Runner, make_client
 from ._errors import translate
 from ._redact import redacting
 from ._transfers import conditional_write, multipart_copy, put_stream
+from ._uploads import abort, abort_stale, list_uploads
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -122,15 +124,8 @@ class S3ObjectStorage(ObjectStorageProtocol):
 
     async def _clear_bucket(self, bucket_id: str) -> None:
         """Abort the bucket's multipart uploads and delete all its objects (not the bucket)."""
-        for object_id, upload_id in await self._uploads(bucket_id, None):
-            # An upload that finished or was aborted meanwhile leaves nothing to drop.
-            with contextlib.suppress(MultiPartUploadNotFoundError):
-                await self._runner.call(
-                    self._runner.client.abort_multipart_upload,
-                    Bucket=bucket_id,
-                    Key=object_id,
-                    UploadId=upload_id,
-                )
+        for upload in await list_uploads(self._runner, bucket_id, None):
+            await abort(self._runner, bucket_id, upload)
         batch: list[ObjectIdentifierTypeDef] = []
         async for object_id in self._list_object_ids(bucket_id, prefix=None):
             batch.append({"Key": object_id})
@@ -313,24 +308,24 @@ class S3ObjectStorage(ObjectStorageProtocol):
             "upload_part", Params=params, ExpiresIn=expires_after
         )
 
-    async def _uploads(self, bucket_id: str, object_id: str | None) -> list[tuple[str, str]]:
-        """Return ``(object_id, upload_id)`` of the active uploads, in S3's order."""
-        params: dict[str, Any] = {"Bucket": bucket_id}
-        if object_id is not None:
-            params["Prefix"] = object_id
-        found: list[tuple[str, str]] = []
-        while True:
-            page = await self._runner.call(self._runner.client.list_multipart_uploads, **params)
-            for upload in page.get("Uploads", []):
-                if object_id is None or upload["Key"] == object_id:
-                    found.append((upload["Key"], upload["UploadId"]))
-            if not page.get("IsTruncated"):
-                return found
-            params["KeyMarker"] = page["NextKeyMarker"]
-            params["UploadIdMarker"] = page["NextUploadIdMarker"]
-
     async def _list_multipart_uploads(self, bucket_id: str, object_id: str | None) -> list[str]:
-        return [upload_id for _, upload_id in await self._uploads(bucket_id, object_id)]
+        uploads = await list_uploads(self._runner, bucket_id, object_id)
+        return [upload.upload_id for upload in uploads]
+
+    async def abort_stale_multipart_uploads(self, bucket_id: str, *, older_than: timedelta) -> int:
+        """Abort the bucket's multipart uploads started more than ``older_than`` ago.
+
+        Returns how many were aborted. For uploads left open by a crashed client, or by
+        an abort that could not reach the server; on AWS S3 prefer the bucket lifecycle
+        rule ``AbortIncompleteMultipartUpload``, which does the same on the server. Ages
+        are measured against this machine's clock (keep it in sync with the server's),
+        so pick ``older_than`` well above the longest upload still in progress: an
+        aborted upload's client gets ``NoSuchUpload`` for its next part.
+        Not part of the protocol: its uploads carry no start time, and the cleanup is
+        an operator's job, not the application core's.
+        """
+        validate_bucket_id(bucket_id)
+        return await abort_stale(self._runner, bucket_id, older_than)
 
     async def _abort_multipart_upload(self, upload_id: str, bucket_id: str, object_id: str) -> None:
         await self._runner.call(

@@ -87,6 +87,14 @@ class S3Server:
             return frozenset({"PutObject"})
         return frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
 
+    @property
+    def reports_upload_start(self) -> bool:
+        """Whether ListMultipartUploads tells when each upload started.
+
+        moto (5.x) reports a fixed 2010-11-10 for every upload, so every upload looks old.
+        """
+        return self.backend != "moto"
+
     def config_values(self) -> dict[str, Any]:
         """Return the ``S3Config`` fields that point at this server."""
         return {
