@@ -32,7 +32,7 @@ __all__ = ["conditional_write", "multipart_copy", "put_stream"]
 
 log = logging.getLogger(__name__)
 
-_ABORT_GRACE = 0.5
+_ABORT_GRACE = 0.25
 """Seconds a failed transfer waits for its abort when the server is down or hung."""
 
 
