@@ -6,7 +6,7 @@ wait for a pool thread, every attempt and the backoff between them; timed-out th
 finish on their own, and the pool never grows past s3_max_concurrency.
 """
 
-# ruff: noqa: S105 - the credentials here are made up
+# ruff: noqa: S106 - the credentials here are made up
 
 from __future__ import annotations
 

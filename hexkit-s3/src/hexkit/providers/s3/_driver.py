@@ -84,9 +84,11 @@ def make_client(config: S3Config) -> S3Client:
 
 
 class _Call:
-    """What the thread running one request knows about it: its deadline, and whether an
-    attempt found the server unreachable (a deadline passed in the backoff after a
-    refused connection means "unavailable", not "slow")."""
+    """What the thread running one request knows about it.
+
+    Its deadline, and whether an attempt found the server unreachable (a deadline that
+    passes in the backoff after a refused connection means "unavailable", not "slow").
+    """
 
     __slots__ = ("deadline", "unreachable")
 
@@ -101,7 +103,7 @@ class _Call:
 _current = threading.local()
 
 
-class _Abandoned(Exception):  # noqa: N818 - never leaves the pool thread's abandoned call
+class _Abandoned(Exception):
     """Raised in a pool thread whose caller stopped waiting: no further attempt is sent."""
 
 
@@ -112,7 +114,10 @@ def _refuse_after_deadline(**_: Any) -> None:
 
 
 def _note_unreachable(caught_exception: Exception | None = None, **_: Any) -> None:
-    """Runs before botocore's retry decision: no backoff sleep once the caller gave up."""
+    """Note a refused connection; once the caller gave up, stop before any backoff sleep.
+
+    Registered ahead of botocore's retry handler on the same event.
+    """
     call: _Call | None = getattr(_current, "call", None)
     if call is None:
         return

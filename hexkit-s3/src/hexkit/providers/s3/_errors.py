@@ -60,6 +60,13 @@ _CREDENTIAL_CODES = frozenset(
         "TokenRefreshRequired",
     }
 )
+# Refused or dropped connections, and bodies cut off because the server vanished.
+_UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectionClosedError,
+    ResponseStreamingError,
+    IncompleteReadError,
+)
 _CONFIRM_CODES = frozenset({"EntityTooSmall", "InvalidPart", "InvalidPartOrder"})
 _UNAVAILABLE_CODES = frozenset({"SlowDown", "ServiceUnavailable", "503", "InternalError", "500"})
 
@@ -103,10 +110,7 @@ def translate(
             f"S3 did not answer {operation} in time ({error}); check that the endpoint is"
             " healthy, then retry or raise s3_connect_timeout / s3_read_timeout."
         )
-    if isinstance(
-        error,
-        EndpointConnectionError | ConnectionClosedError | ResponseStreamingError | IncompleteReadError,
-    ):
+    if isinstance(error, _UNREACHABLE):
         return StorageUnavailableError(
             f"S3 could not be reached for {operation} ({error}); check that the storage runs"
             " and that s3_endpoint_url points at it."

@@ -225,8 +225,8 @@ async def _finish_or_abort(
         # short grace the abort goes on in the background (the provider waits for it on
         # close) and the caller learns of the failure in time.
         unreachable = isinstance(error, StorageTimeoutError | StorageUnavailableError)
-        done, _ = await asyncio.wait({cleanup}, timeout=_ABORT_GRACE if unreachable else None)
-        if not done:
+        finished, _ = await asyncio.wait({cleanup}, timeout=_ABORT_GRACE if unreachable else None)
+        if not finished:
             error.add_note(
                 f"The multipart upload {upload_id!r} is being aborted in the background; if"
                 " the server cannot be reached, abort_stale_multipart_uploads (or S3's"
