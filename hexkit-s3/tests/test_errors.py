@@ -52,6 +52,7 @@ def _client_error(code: str, message: str = "details from S3") -> ClientError:
         ("SlowDown", PARAMS, StorageUnavailableError),
         ("InternalError", PARAMS, StorageUnavailableError),
         ("RequestTimeout", PARAMS, StorageTimeoutError),
+        ("ConditionalRequestConflict", PARAMS, StorageUnavailableError),
     ],
 )
 def test_s3_error_codes_map_to_protocol_errors(

@@ -147,6 +147,13 @@ def _translate_client_error(
         # means the object appeared since the protocol's existence check.
         "PreconditionFailed": lambda: ObjectAlreadyExistsError(bucket_id, object_id),
         "412": lambda: ObjectAlreadyExistsError(bucket_id, object_id),
+        # AWS S3: another conditional write to the key was in flight; S3 asks to retry
+        # (which then finds the object, or writes it).
+        "ConditionalRequestConflict": lambda: StorageUnavailableError(
+            f"S3 refused {operation} on object {object_id!r} in bucket {bucket_id!r}"
+            " (ConditionalRequestConflict): another write to the same object was in"
+            " progress; retry the call."
+        ),
         "RequestTimeout": lambda: StorageTimeoutError(
             f"S3 timed out {operation} ({message}); retry, or check the network path."
         ),
