@@ -76,6 +76,8 @@ def make_client(config: S3Config) -> S3Client:
             connect_timeout=min(config.s3_connect_timeout, cap),
             read_timeout=min(config.s3_read_timeout, cap),
             retries={"mode": "standard", "max_attempts": config.s3_max_attempts},
+            request_checksum_calculation=config.s3_checksums,
+            response_checksum_validation=config.s3_checksums,
         ),
     )
     client.meta.events.register("before-send.s3", _refuse_after_deadline)
