@@ -17,10 +17,11 @@ in the pool within about ``s3_timeout`` more, and the pool never grows beyond
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -83,6 +84,14 @@ def make_client(config: S3Config) -> S3Client:
     client.meta.events.register("before-send.s3", _refuse_after_deadline)
     client.meta.events.register_first("needs-retry.s3", _note_unreachable)
     return client
+
+
+class _KeyLock:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
 
 
 class _Call:
@@ -153,6 +162,26 @@ class Runner:
         self.executor = executor
         self.timeout = timeout
         self._background: set[asyncio.Future[Any]] = set()
+        self._locks: dict[tuple[str, str], _KeyLock] = {}
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, bucket_id: str, object_id: str) -> AsyncIterator[None]:
+        """Hold this provider's lock for one object, e.g. around a conditional completion.
+
+        SeaweedFS (4.47-4.48) checks ``If-None-Match`` on CompleteMultipartUpload outside
+        its object lock, so racing completions can all win; serialised, each sees the
+        one before it. This holds within one provider instance only.
+        """
+        key = (bucket_id, object_id)
+        entry = self._locks.setdefault(key, _KeyLock())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if not entry.users:
+                del self._locks[key]
 
     def keep(self, work: asyncio.Future[Any]) -> None:
         """Let ``work`` (a clean-up the caller stopped waiting for) finish in the background.

@@ -8,6 +8,7 @@ half-finished upload stays behind to be billed and to block ``init_multipart_upl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import math
@@ -204,14 +205,18 @@ async def _finish_or_abort(
     try:
         await work
         done = await parts.results()
-        await runner.call(
-            runner.client.complete_multipart_upload,
-            Bucket=bucket_id,
-            Key=object_id,
-            UploadId=upload_id,
-            MultipartUpload={"Parts": done},
-            **(condition or {}),
-        )
+        # Conditional completions of one key are serialised (see Runner.exclusive).
+        async with (
+            runner.exclusive(bucket_id, object_id) if condition else contextlib.nullcontext()
+        ):
+            await runner.call(
+                runner.client.complete_multipart_upload,
+                Bucket=bucket_id,
+                Key=object_id,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": done},
+                **(condition or {}),
+            )
     except BaseException as error:
         if not abort:
             raise

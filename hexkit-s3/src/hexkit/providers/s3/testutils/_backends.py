@@ -79,12 +79,16 @@ class S3Server:
     def atomic_conditional_writes(self) -> frozenset[str]:
         """The writes for which ``If-None-Match: *`` lets exactly one racing writer win.
 
-        ``PutObject``, ``CopyObject`` and ``CompleteMultipartUpload`` on real servers; moto
-        (5.x) ignores the header on CopyObject and checks it on CompleteMultipartUpload
-        without a lock, so several racing completions can win there.
+        ``PutObject``, ``CopyObject`` and ``CompleteMultipartUpload`` on AWS S3. SeaweedFS
+        (4.47-4.48) checks the header on CompleteMultipartUpload outside its object lock,
+        so racing completions can all win; moto (5.x) does the same and ignores the
+        header on CopyObject. (The provider serialises its own conditional completions
+        of one key, so the gap shows only between provider instances.)
         """
         if self.backend == "moto":
             return frozenset({"PutObject"})
+        if self.backend == "seaweedfs":
+            return frozenset({"PutObject", "CopyObject"})
         return frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
 
     @property
