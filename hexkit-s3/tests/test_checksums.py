@@ -13,8 +13,8 @@ from ._helpers import drain
 pytestmark = pytest.mark.asyncio
 
 
-@pytest.mark.parametrize("checksums", ["when_supported", "when_required"])
-async def test_checksum_headers_follow_the_setting(s3: S3Fixture, checksums: str) -> None:
+@pytest.mark.parametrize("checksums", [None, "when_supported", "when_required"])
+async def test_checksum_headers_follow_the_setting(s3: S3Fixture, checksums: str | None) -> None:
     await s3.populate_buckets(["headers"])
     sent: list[set[str]] = []
 

@@ -126,12 +126,13 @@ class S3Config(BaseSettings):
         " existence check gets ObjectAlreadyExistsError instead of overwriting; turn off"
         " for servers that refuse conditional writes (then a race can overwrite).",
     )
-    s3_checksums: Literal["when_supported", "when_required"] = Field(
-        default="when_supported",
+    s3_checksums: Literal["when_supported", "when_required"] | None = Field(
+        default=None,
         description="When botocore adds CRC checksums (x-amz-checksum-*,"
         " x-amz-sdk-checksum-algorithm) to uploads and validates them on downloads:"
-        " 'when_supported' (botocore's default since 1.36) or 'when_required', for"
-        " S3-compatible servers that refuse those headers.",
+        " 'when_supported' or 'when_required', for S3-compatible servers that refuse those"
+        " headers; None leaves it to aws_config_ini or botocore ('when_supported' since"
+        " 1.36).",
     )
     s3_download_chunk_size: int = Field(
         default=_MIB, ge=1, description="Bytes per chunk that get_object yields."

@@ -63,6 +63,12 @@ def make_client(config: S3Config) -> S3Client:
     session = boto3.session.Session(botocore_session=core_session)
     token = config.s3_session_token
     cap = config.s3_timeout or float("inf")  # no attempt may outlast the call's deadline
+    checksums: dict[str, Any] = {}
+    if config.s3_checksums is not None:  # else botocore's default or aws_config_ini's
+        checksums = {
+            "request_checksum_calculation": config.s3_checksums,
+            "response_checksum_validation": config.s3_checksums,
+        }
     client = session.client(
         "s3",
         endpoint_url=config.s3_endpoint_url,
@@ -77,8 +83,7 @@ def make_client(config: S3Config) -> S3Client:
             connect_timeout=min(config.s3_connect_timeout, cap),
             read_timeout=min(config.s3_read_timeout, cap),
             retries={"mode": "standard", "max_attempts": config.s3_max_attempts},
-            request_checksum_calculation=config.s3_checksums,
-            response_checksum_validation=config.s3_checksums,
+            **checksums,
         ),
     )
     client.meta.events.register("before-send.s3", _refuse_after_deadline)
