@@ -72,7 +72,8 @@ EXTRAS = {
     "memory": {"_state.py", "_urls.py"},  # collections and transactions; memory:// URLs
     "mongodb": set(),
     "postgres": {"_sql.py", "_migration_state.py"},  # statements; the migration state table
-    "s3": {"_transfers.py", "_redact.py"},  # multipart streaming and copy; secret redaction
+    # multipart streaming and copy; secret redaction; open uploads (listing, stale clean-up)
+    "s3": {"_transfers.py", "_redact.py", "_uploads.py"},
 }
 # Names other providers once used for a standard job, and the module that has that job.
 RENAMED = {

@@ -21,7 +21,7 @@ VERSION = tomllib.loads(PYPROJECT.read_text())["project"]["version"]
 
 
 def test_public_names_are_pinned() -> None:
-    assert hexkit.providers.s3.__all__ == ["S3Config", "S3ObjectStorage"]
+    assert hexkit.providers.s3.__all__ == ["S3Config", "S3CredentialsError", "S3ObjectStorage"]
     assert hexkit.providers.s3.testutils.__all__ == [
         "BACKEND_ENV",
         "HttpTransfer",

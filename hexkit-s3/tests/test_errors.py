@@ -7,8 +7,10 @@ from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    IncompleteReadError,
     NoCredentialsError,
     ReadTimeoutError,
+    ResponseStreamingError,
 )
 
 from hexkit.protocols.objstorage import (
@@ -23,6 +25,7 @@ from hexkit.protocols.objstorage import (
     StorageTimeoutError,
     StorageUnavailableError,
 )
+from hexkit.providers.s3 import S3CredentialsError
 from hexkit.providers.s3._errors import translate
 
 PARAMS = {"Bucket": "bkt", "Key": "obj", "UploadId": "up-1"}
@@ -49,6 +52,7 @@ def _client_error(code: str, message: str = "details from S3") -> ClientError:
         ("SlowDown", PARAMS, StorageUnavailableError),
         ("InternalError", PARAMS, StorageUnavailableError),
         ("RequestTimeout", PARAMS, StorageTimeoutError),
+        ("ConditionalRequestConflict", PARAMS, StorageUnavailableError),
     ],
 )
 def test_s3_error_codes_map_to_protocol_errors(
@@ -66,11 +70,24 @@ def test_ids_travel_with_the_error() -> None:
 
 
 def test_unknown_codes_keep_s3s_message_and_say_what_to_check() -> None:
-    error = translate(_client_error("AccessDenied", "no way"), "get_object", PARAMS)
+    error = translate(_client_error("InvalidStorageClass", "no way"), "put_object", PARAMS)
     assert type(error) is ObjectStorageError
-    assert "AccessDenied" in str(error)
+    assert "InvalidStorageClass" in str(error)
     assert "no way" in str(error)
     assert "permissions" in str(error)
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"],
+)
+def test_refused_credentials_raise_a_credentials_error(code: str) -> None:
+    error = translate(_client_error(code, "The key nobody-knows is wrong"), "head_object", PARAMS)
+    assert type(error) is S3CredentialsError
+    assert isinstance(error, PermissionError)
+    assert (error.operation, error.code) == ("head_object", code)
+    assert "access key ID and secret access key" in str(error)
+    assert "nobody-knows" not in str(error)  # S3's own message may name the key
 
 
 @pytest.mark.parametrize(
@@ -80,6 +97,12 @@ def test_unknown_codes_keep_s3s_message_and_say_what_to_check() -> None:
         (ConnectTimeoutError(endpoint_url="http://x"), StorageTimeoutError, "timeout"),
         (ReadTimeoutError(endpoint_url="http://x"), StorageTimeoutError, "timeout"),
         (NoCredentialsError(), ObjectStorageError, "s3_access_key_id"),
+        (ResponseStreamingError(error="reset"), StorageUnavailableError, "runs"),
+        (
+            IncompleteReadError(actual_bytes=1, expected_bytes=9),
+            StorageUnavailableError,
+            "runs",
+        ),
     ],
 )
 def test_transport_errors_map_with_advice(

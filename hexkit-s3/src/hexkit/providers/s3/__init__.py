@@ -17,10 +17,16 @@ from hexkit.registry import lazy_exports
 
 if TYPE_CHECKING:
     from ._config import S3Config
+    from ._errors import S3CredentialsError
     from ._objstorage import S3ObjectStorage
 
-__all__ = ["S3Config", "S3ObjectStorage"]
+__all__ = ["S3Config", "S3CredentialsError", "S3ObjectStorage"]
 
 __getattr__, __dir__ = lazy_exports(
-    __name__, {"S3Config": "._config", "S3ObjectStorage": "._objstorage"}
+    __name__,
+    {
+        "S3Config": "._config",
+        "S3CredentialsError": "._errors",
+        "S3ObjectStorage": "._objstorage",
+    },
 )

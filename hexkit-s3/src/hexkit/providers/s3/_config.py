@@ -77,6 +77,17 @@ class S3Config(BaseSettings):
         le=20,
         description="Attempts per request, including the first (botocore 'standard' retries).",
     )
+    s3_timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Deadline in seconds of each request the provider sends: waiting for a"
+        " pool thread, every attempt and the backoff between them; of a streaming transfer"
+        " each part and each downloaded chunk is one request, not the whole object. Past it"
+        " the call raises StorageTimeoutError (StorageUnavailableError if the server"
+        " refused connections meanwhile). It also caps s3_connect_timeout and"
+        " s3_read_timeout. None keeps botocore's limits only (per attempt, no overall"
+        " deadline).",
+    )
     s3_multipart_threshold: int = Field(
         default=8 * _MIB,
         ge=1,
@@ -110,9 +121,18 @@ class S3Config(BaseSettings):
     )
     s3_conditional_writes: bool = Field(
         default=True,
-        description="Send 'If-None-Match: *' when put_object writes the object, so a writer"
-        " that raced past the existence check gets ObjectAlreadyExistsError instead of"
-        " overwriting; turn off for servers that refuse conditional writes.",
+        description="Send 'If-None-Match: *' when put_object and copy_object write the object"
+        " (PutObject, CopyObject, CompleteMultipartUpload), so a writer that raced past the"
+        " existence check gets ObjectAlreadyExistsError instead of overwriting; turn off"
+        " for servers that refuse conditional writes (then a race can overwrite).",
+    )
+    s3_checksums: Literal["when_supported", "when_required"] | None = Field(
+        default=None,
+        description="When botocore adds CRC checksums (x-amz-checksum-*,"
+        " x-amz-sdk-checksum-algorithm) to uploads and validates them on downloads:"
+        " 'when_supported' or 'when_required', for S3-compatible servers that refuse those"
+        " headers; None leaves it to aws_config_ini or botocore ('when_supported' since"
+        " 1.36).",
     )
     s3_download_chunk_size: int = Field(
         default=_MIB, ge=1, description="Bytes per chunk that get_object yields."

@@ -2,6 +2,14 @@
 
 The boto3 call's own arguments (``Bucket``, ``Key``, ``UploadId``) say which bucket,
 object or upload an error is about, so callers pass them through unchanged.
+
+The provider adds one error to the protocol's tree, for refused credentials::
+
+    ObjectStorageError (RuntimeError)
+    └── S3CredentialsError (PermissionError)      .operation, .code
+
+An application core catches it as ``ObjectStorageError`` or ``PermissionError`` without
+importing the provider.
 """
 
 from __future__ import annotations
@@ -15,9 +23,11 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    IncompleteReadError,
     NoCredentialsError,
     PartialCredentialsError,
     ReadTimeoutError,
+    ResponseStreamingError,
 )
 
 from hexkit.protocols.objstorage import (
@@ -33,10 +43,49 @@ from hexkit.protocols.objstorage import (
     StorageUnavailableError,
 )
 
-__all__ = ["error_code", "translate"]
+__all__ = ["S3CredentialsError", "error_code", "translate"]
 
+# What servers answer to a key they do not know, a wrong secret, an expired or foreign
+# session token, or a key without the permission; SeaweedFS answers a HEAD with a wrong
+# secret with a bare 403 ("Forbidden": a HEAD answer has no body to name the cause).
+_CREDENTIAL_CODES = frozenset(
+    {
+        "403",
+        "Forbidden",
+        "AccessDenied",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "InvalidToken",
+        "ExpiredToken",
+        "TokenRefreshRequired",
+    }
+)
+# Refused or dropped connections, and bodies cut off because the server vanished.
+_UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectionClosedError,
+    ResponseStreamingError,
+    IncompleteReadError,
+)
 _CONFIRM_CODES = frozenset({"EntityTooSmall", "InvalidPart", "InvalidPartOrder"})
 _UNAVAILABLE_CODES = frozenset({"SlowDown", "ServiceUnavailable", "503", "InternalError", "500"})
+
+
+class S3CredentialsError(ObjectStorageError, PermissionError):
+    """S3 refused the provider's credentials, or they lack a permission the call needs.
+
+    ``code`` is S3's error code (``SignatureDoesNotMatch``, ``InvalidAccessKeyId``,
+    ``AccessDenied``, ``403`` for a HEAD, ...); the message never shows a credential.
+    """
+
+    def __init__(self, operation: str, code: str) -> None:
+        self.operation = operation
+        self.code = code
+        super().__init__(
+            f"S3 refused {operation} ({code}): check the access key ID and secret access key"
+            " (s3_access_key_id / s3_secret_access_key, and s3_session_token for temporary"
+            " credentials) and that this key may perform the call."
+        )
 
 
 def error_code(error: ClientError) -> str:
@@ -61,7 +110,7 @@ def translate(
             f"S3 did not answer {operation} in time ({error}); check that the endpoint is"
             " healthy, then retry or raise s3_connect_timeout / s3_read_timeout."
         )
-    if isinstance(error, EndpointConnectionError | ConnectionClosedError):
+    if isinstance(error, _UNREACHABLE):
         return StorageUnavailableError(
             f"S3 could not be reached for {operation} ({error}); check that the storage runs"
             " and that s3_endpoint_url points at it."
@@ -98,12 +147,21 @@ def _translate_client_error(
         # means the object appeared since the protocol's existence check.
         "PreconditionFailed": lambda: ObjectAlreadyExistsError(bucket_id, object_id),
         "412": lambda: ObjectAlreadyExistsError(bucket_id, object_id),
+        # AWS S3: another conditional write to the key was in flight; S3 asks to retry
+        # (which then finds the object, or writes it).
+        "ConditionalRequestConflict": lambda: StorageUnavailableError(
+            f"S3 refused {operation} on object {object_id!r} in bucket {bucket_id!r}"
+            " (ConditionalRequestConflict): another write to the same object was in"
+            " progress; retry the call."
+        ),
         "RequestTimeout": lambda: StorageTimeoutError(
             f"S3 timed out {operation} ({message}); retry, or check the network path."
         ),
     }
     if code in known:
         return known[code]()
+    if code in _CREDENTIAL_CODES:
+        return S3CredentialsError(operation, code)
     if code in _CONFIRM_CODES and upload_id:
         return MultiPartUploadConfirmError(upload_id, bucket_id, object_id, f"{code}: {message}")
     if code in _UNAVAILABLE_CODES:

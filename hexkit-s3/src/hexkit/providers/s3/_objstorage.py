@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hexkit.protocols.objstorage import (
@@ -19,14 +19,18 @@ from hexkit.protocols.objstorage import (
     ObjectNotFoundError,
     ObjectStorageProtocol,
     PresignedPostURL,
+    StorageTimeoutError,
+    StorageUnavailableError,
     UploadedPart,
+    validate_bucket_id,
 )
 
 from ._config import MIN_PART_SIZE, S3Config
 from ._driver import Runner, make_client
 from ._errors import translate
 from ._redact import redacting
-from ._transfers import multipart_copy, put_stream
+from ._transfers import conditional_write, multipart_copy, put_stream
+from ._uploads import abort, abort_stale, list_uploads
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -51,7 +55,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
     def __init__(self, *, config: S3Config, client: S3Client, executor: ThreadPoolExecutor) -> None:
         self._config = config
         self._client = client
-        self._runner = Runner(client, executor)
+        self._runner = Runner(client, executor, config.s3_timeout)
 
     def __repr__(self) -> str:
         endpoint = self._config.s3_endpoint_url or f"AWS S3 ({self._config.s3_region})"
@@ -83,6 +87,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
                         yield storage
                     finally:
                         storage._mark_closed()
+                        await storage._runner.drain()
             finally:
                 await loop.run_in_executor(executor, client.close)
         finally:
@@ -120,15 +125,8 @@ class S3ObjectStorage(ObjectStorageProtocol):
 
     async def _clear_bucket(self, bucket_id: str) -> None:
         """Abort the bucket's multipart uploads and delete all its objects (not the bucket)."""
-        for object_id, upload_id in await self._uploads(bucket_id, None):
-            # An upload that finished or was aborted meanwhile leaves nothing to drop.
-            with contextlib.suppress(MultiPartUploadNotFoundError):
-                await self._runner.call(
-                    self._runner.client.abort_multipart_upload,
-                    Bucket=bucket_id,
-                    Key=object_id,
-                    UploadId=upload_id,
-                )
+        for upload in await list_uploads(self._runner, bucket_id, None):
+            await abort(self._runner, bucket_id, upload)
         batch: list[ObjectIdentifierTypeDef] = []
         async for object_id in self._list_object_ids(bucket_id, prefix=None):
             batch.append({"Key": object_id})
@@ -241,6 +239,7 @@ class S3ObjectStorage(ObjectStorageProtocol):
             Bucket=dest_bucket_id,
             Key=dest_object_id,
             CopySource={"Bucket": source_bucket_id, "Key": source_object_id},
+            **conditional_write(self._config),
         )
 
     async def _delete_object(self, bucket_id: str, object_id: str) -> None:
@@ -260,12 +259,18 @@ class S3ObjectStorage(ObjectStorageProtocol):
         try:
             while chunk := await self._read(body, size, bucket_id, object_id):
                 yield chunk
-        finally:
-            await self._runner.run(body.close)
+        except BaseException:
+            # Closing only drops the socket; done here, it cannot wait behind pool threads
+            # that are stuck on a silent server.
+            body.close()
+            raise
+        await self._runner.run(body.close)
 
     async def _read(self, body: Any, size: int, bucket_id: str, object_id: str) -> bytes:
         try:
-            chunk: bytes = await self._runner.run(body.read, size)
+            chunk: bytes = await self._runner.run(body.read, size, operation="get_object")
+        except (StorageTimeoutError, StorageUnavailableError):
+            raise
         except Exception as error:
             translated = translate(error, "get_object", {"Bucket": bucket_id, "Key": object_id})
             if translated is None:
@@ -304,24 +309,24 @@ class S3ObjectStorage(ObjectStorageProtocol):
             "upload_part", Params=params, ExpiresIn=expires_after
         )
 
-    async def _uploads(self, bucket_id: str, object_id: str | None) -> list[tuple[str, str]]:
-        """Return ``(object_id, upload_id)`` of the active uploads, in S3's order."""
-        params: dict[str, Any] = {"Bucket": bucket_id}
-        if object_id is not None:
-            params["Prefix"] = object_id
-        found: list[tuple[str, str]] = []
-        while True:
-            page = await self._runner.call(self._runner.client.list_multipart_uploads, **params)
-            for upload in page.get("Uploads", []):
-                if object_id is None or upload["Key"] == object_id:
-                    found.append((upload["Key"], upload["UploadId"]))
-            if not page.get("IsTruncated"):
-                return found
-            params["KeyMarker"] = page["NextKeyMarker"]
-            params["UploadIdMarker"] = page["NextUploadIdMarker"]
-
     async def _list_multipart_uploads(self, bucket_id: str, object_id: str | None) -> list[str]:
-        return [upload_id for _, upload_id in await self._uploads(bucket_id, object_id)]
+        uploads = await list_uploads(self._runner, bucket_id, object_id)
+        return [upload.upload_id for upload in uploads]
+
+    async def abort_stale_multipart_uploads(self, bucket_id: str, *, older_than: timedelta) -> int:
+        """Abort the bucket's multipart uploads started more than ``older_than`` ago.
+
+        Returns how many were aborted. For uploads left open by a crashed client, or by
+        an abort that could not reach the server; on AWS S3 prefer the bucket lifecycle
+        rule ``AbortIncompleteMultipartUpload``, which does the same on the server. Ages
+        are measured against this machine's clock (keep it in sync with the server's),
+        so pick ``older_than`` well above the longest upload still in progress: an
+        aborted upload's client gets ``NoSuchUpload`` for its next part.
+        Not part of the protocol: its uploads carry no start time, and the cleanup is
+        an operator's job, not the application core's.
+        """
+        validate_bucket_id(bucket_id)
+        return await abort_stale(self._runner, bucket_id, older_than)
 
     async def _abort_multipart_upload(self, upload_id: str, bucket_id: str, object_id: str) -> None:
         await self._runner.call(

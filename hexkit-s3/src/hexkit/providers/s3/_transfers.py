@@ -8,6 +8,7 @@ half-finished upload stays behind to be billed and to block ``init_multipart_upl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import math
@@ -15,7 +16,12 @@ import mmap
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Coroutine
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from hexkit.protocols.objstorage import MAX_PART_NUMBER, Data
+from hexkit.protocols.objstorage import (
+    MAX_PART_NUMBER,
+    Data,
+    StorageTimeoutError,
+    StorageUnavailableError,
+)
 
 from ._config import S3Config
 from ._driver import Runner
@@ -23,9 +29,21 @@ from ._driver import Runner
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
-__all__ = ["multipart_copy", "put_stream"]
+__all__ = ["conditional_write", "multipart_copy", "put_stream"]
 
 log = logging.getLogger(__name__)
+
+_ABORT_GRACE = 0.25
+"""Seconds a failed transfer waits for its abort when the server is down or hung."""
+
+
+def conditional_write(config: S3Config) -> dict[str, Any]:
+    """Return the parameters that make a write fail if the object exists (412).
+
+    Sent on PutObject, CopyObject and CompleteMultipartUpload, so a writer that raced
+    past the protocol's existence check gets ``ObjectAlreadyExistsError``.
+    """
+    return {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
 
 
 async def _pieces(data: Data) -> AsyncGenerator[memoryview, None]:
@@ -187,24 +205,39 @@ async def _finish_or_abort(
     try:
         await work
         done = await parts.results()
-        await runner.call(
-            runner.client.complete_multipart_upload,
-            Bucket=bucket_id,
-            Key=object_id,
-            UploadId=upload_id,
-            MultipartUpload={"Parts": done},
-            **(condition or {}),
-        )
+        # Conditional completions of one key are serialised (see Runner.exclusive).
+        async with (
+            runner.exclusive(bucket_id, object_id) if condition else contextlib.nullcontext()
+        ):
+            await runner.call(
+                runner.client.complete_multipart_upload,
+                Bucket=bucket_id,
+                Key=object_id,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": done},
+                **(condition or {}),
+            )
     except BaseException as error:
         if not abort:
             raise
         cleanup = asyncio.ensure_future(
             _abort_after(runner, parts, bucket_id, object_id, upload_id)
         )
-        try:
-            # Shielded: a second cancellation must not interrupt the abort.
-            await asyncio.shield(cleanup)
-        except Exception as abort_error:  # noqa: BLE001 - the original error matters more
+        # Kept by the runner: a second cancellation must not interrupt the abort, and it
+        # may outlive this call (below).
+        runner.keep(cleanup)
+        # A server that is down or hung would hold the error for another timeout; past a
+        # short grace the abort goes on in the background (the provider waits for it on
+        # close) and the caller learns of the failure in time.
+        unreachable = isinstance(error, StorageTimeoutError | StorageUnavailableError)
+        finished, _ = await asyncio.wait({cleanup}, timeout=_ABORT_GRACE if unreachable else None)
+        if not finished:
+            error.add_note(
+                f"The multipart upload {upload_id!r} is being aborted in the background; if"
+                " the server cannot be reached, abort_stale_multipart_uploads (or S3's"
+                " AbortIncompleteMultipartUpload lifecycle rule) removes it later."
+            )
+        elif (abort_error := cleanup.exception()) is not None:
             log.warning("Could not abort multipart upload %s: %s", upload_id, abort_error)
             error.add_note(
                 f"The multipart upload {upload_id!r} could not be aborted ({abort_error});"
@@ -243,7 +276,7 @@ async def _put_buffered(
     extra: dict[str, Any],
 ) -> None:
     chunk_size = config.s3_multipart_chunk_size
-    condition: dict[str, Any] = {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
+    condition = conditional_write(config)
     await buffer.fill(config.s3_multipart_threshold)
     if buffer.exhausted and buffer.size < config.s3_multipart_threshold:
         body = buffer.take(buffer.size)
@@ -353,4 +386,5 @@ async def multipart_copy(
         object_id=dest_key,
         upload_id=upload_id,
         abort=abort_failed,
+        condition=conditional_write(config),
     )

@@ -66,6 +66,39 @@ class S3Server:
     other_secret_access_key: SecretStr | None = field(default=None, repr=False)
     process: SeaweedServer | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def checks_header_signatures(self) -> bool:
+        """Whether a request signed in the header with a wrong secret is refused.
+
+        Every backend but moto checks (moto takes any key; the strict layer checks only
+        presigned requests).
+        """
+        return self.backend != "moto"
+
+    @property
+    def atomic_conditional_writes(self) -> frozenset[str]:
+        """The writes for which ``If-None-Match: *`` lets exactly one racing writer win.
+
+        ``PutObject``, ``CopyObject`` and ``CompleteMultipartUpload`` on AWS S3. SeaweedFS
+        (4.47-4.48) checks the header on CompleteMultipartUpload outside its object lock,
+        so racing completions can all win; moto (5.x) does the same and ignores the
+        header on CopyObject. (The provider serialises its own conditional completions
+        of one key, so the gap shows only between provider instances.)
+        """
+        if self.backend == "moto":
+            return frozenset({"PutObject"})
+        if self.backend == "seaweedfs":
+            return frozenset({"PutObject", "CopyObject"})
+        return frozenset({"PutObject", "CopyObject", "CompleteMultipartUpload"})
+
+    @property
+    def reports_upload_start(self) -> bool:
+        """Whether ListMultipartUploads tells when each upload started.
+
+        moto (5.x) reports a fixed 2010-11-10 for every upload, so every upload looks old.
+        """
+        return self.backend != "moto"
+
     def config_values(self) -> dict[str, Any]:
         """Return the ``S3Config`` fields that point at this server."""
         return {
