@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._dao_crud import DaoCrudTests
 from ._dao_find import DaoFindTests
 from ._dao_indexes import DaoIndexTests
+from ._dao_readback import DaoReadBackTests
 from ._dao_rules import DaoRuleTests
 from ._dao_surrogate import DaoSurrogateIdTests
 from ._dao_transactions import DaoTransactionTests
@@ -21,6 +22,7 @@ class DaoConformance(
     DaoTransactionTests,
     DaoValueTests,
     DaoRuleTests,
+    DaoReadBackTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 

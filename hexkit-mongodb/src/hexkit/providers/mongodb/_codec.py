@@ -25,8 +25,10 @@ exactly six fractional digits: aware datetimes converted to UTC and ending in
 one kind that text sorts chronologically and compares equal exactly when the
 instants are equal, so sorting, equality finds and ``$gt``/``$lt`` queries from
 other tools keep working. The instant round-trips exactly; an aware datetime
-comes back in UTC (equal to the original, as Python compares aware datetimes by
-instant).
+comes back in UTC, as on every provider: the core stores each value in the form all
+of them read back (``hexkit.protocols.dao._normal``: aware datetimes in UTC, Decimals
+with positive exponents written out, unsigned zeros), so Decimal128 receives ``1000``,
+never ``1E+3``, and reads return exactly what the memory provider returns.
 
 DAOs listed in ``MongoDbConfig.bson_date_collections`` store datetimes as BSON
 dates instead (for TTL indexes and date queries from other tools): aware values

@@ -27,8 +27,11 @@ hexkit-mongodb stores them. Within one kind the text compares equal exactly when
 instants are equal and sorts chronologically.
 
 Reading parses the JSON with ``parse_float=Decimal`` where the model can hold a Decimal,
-so Decimals come back digit for digit (JSONB drops an exponent: ``1E+3`` reads as
-``1000``, equal by value), and validates the result with the model in lax mode.
+so Decimals come back digit for digit, and validates the result with the model in lax mode.
+JSONB keeps no exponent form (``1E+3`` reads ``1000``) and no sign of zero; the core
+stores every value in the form every provider reads back (``hexkit.protocols.dao._normal``:
+aware datetimes in UTC, positive exponents written out, unsigned zeros), so what this
+module receives already is that form, and reads return exactly what memory returns.
 
 Find values are encoded by the very same function as stored values, so a validated
 find value compares equal to what ``insert`` stored.
