@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pydantic import AnyUrl, BaseModel
 
-from hexkit.protocols.dao import DaoFactoryProtocol, InvalidDocumentError
+from hexkit.protocols.dao import DaoFactoryProtocol, InvalidDocumentError, set_order
 
 from ._dao_base import DaoKitBase, unique_name
 
@@ -113,12 +113,23 @@ _CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"link": "HTTPS://Example.org:443/a%20b?q=1#f"},
         {"link": "https://example.org/a%20b?q=1#f"},
     ),
+    "dict-keys-in-jsonb-order": (
+        {"prices": {"bb": Decimal(1), "a": Decimal(2), "": Decimal(3), "\u00e9": Decimal(4)}},
+        {"prices": {"": Decimal(3), "a": Decimal(2), "bb": Decimal(1), "\u00e9": Decimal(4)}},
+    ),
     "set-kept": ({"tags": {"b", "a", "\u00e9"}}, {"tags": {"b", "a", "\u00e9"}}),
+    # Found by the DAO machine: equal sets built in other orders serialised differently.
+    # (Sixteen members make it likely that some collide in the hash table, whose iteration
+    # order then depends on the order they were added in.)
+    "set-iterates-in-the-stored-order": (
+        {"tags": [str(n) * (n % 4) for n in range(16, 0, -1)]},
+        {"tags": set_order(str(n) * (n % 4) for n in range(1, 17))},
+    ),
 }
 
 
 def _same(read: BaseModel, expected: BaseModel) -> None:
-    assert read == expected
+    assert read == expected  # equal dicts in another key order are equal: compare JSON too
     assert read.model_dump_json() == expected.model_dump_json()
 
 

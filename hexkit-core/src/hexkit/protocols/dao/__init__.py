@@ -30,6 +30,7 @@ from ._errors import (
     UniqueConstraintViolationError,
     UnsupportedFieldError,
 )
+from ._normal import set_order
 from ._protocol import Dao, DaoFactoryProtocol, DaoSurrogateId, FindResult
 from ._spec import DaoSpec, FindQuery, IdGenerator, IdType, Index, ValidatedDto, single_hit
 from ._types import SORTABLE_TYPES, STRING_STORED_TYPES
@@ -71,5 +72,6 @@ __all__ = [
     "UniqueConstraintViolationError",
     "UnsupportedFieldError",
     "ValidatedDto",
+    "set_order",
     "single_hit",
 ]

@@ -13,7 +13,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._documents import check_document, check_indexed, indexed_value_problem, value_problem
-from ._normal import normalize
+from ._normal import normalize_model
 from ._errors import (
     CreationModelError,
     DaoNameError,
@@ -180,28 +180,14 @@ class DaoSpec(Generic[Dto]):
             ) from error
         if validated.__dict__ != dto.__dict__:
             document = validated.model_dump()  # validation changed values: store its result
-        normal = normalize(document)
-        if normal is not document:  # store (and return) what every provider reads back
-            validated = self._in_normal_form(normal, raw_id)
+        normal = normalize_model(validated)
+        if normal is not validated:  # store (and return) what every provider reads back
+            validated = normal
             document = validated.model_dump()
         key = document[self.id_field]
         size = check_document(document, collection=self.name, id_=key)
         check_indexed(document, self._indexed_paths, collection=self.name, id_=key)
         return ValidatedDto(id=key, dto=validated, document=document, size=size)
-
-    def _in_normal_form(self, document: dict[str, Any], raw_id: Any) -> Dto:
-        """Validate a normalized document (see ``_normal``) back into the model."""
-        try:
-            return self.dto_model.model_validate(document, by_name=True)
-        except ValidationError as error:
-            first = error.errors()[0]
-            raise InvalidDocumentError(
-                collection=self.name,
-                id_=raw_id,
-                field=".".join(str(part) for part in first["loc"]) or None,
-                reason="its read-back form (aware datetimes in UTC, Decimals without a"
-                f" positive exponent, zeros without a sign) does not validate ({first['msg']})",
-            ) from None
 
     async def new_id(self) -> Any:
         """Make an ID for a surrogate-ID insert."""
@@ -240,8 +226,7 @@ class DaoSpec(Generic[Dto]):
                 f" {self.dto_model.__name__} ({error}); build it with its constructor or"
                 " model_validate()",
             ) from None
-        normal = normalize(document := full.model_dump())
-        return full if normal is document else self._in_normal_form(normal, id_)
+        return normalize_model(full)
 
     def find_query(
         self,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hexkit.migrations import MigrationStore
+from hexkit.protocols.dao._normal import normalize_model
 from hexkit.protocols.dao import (
     DaoError,
     DaoFactoryProtocol,
@@ -83,7 +84,9 @@ class MemoryDao(Generic[Dto]):
     # --- helpers ---------------------------------------------------------------
 
     def _copy_out(self, stored: BaseModel) -> Dto:
-        return stored.model_copy(deep=True)  # type: ignore[return-value]
+        # A deep copy rebuilds sets in their iteration order, which may then differ; the
+        # read-back rule rebuilds them in the order every backend stores (and reads) them.
+        return normalize_model(stored.model_copy(deep=True))  # type: ignore[return-value]
 
     def _view(self, stored: BaseModel) -> BaseModel:
         """Return a stored document as this DAO's model, as a backend reads it.
