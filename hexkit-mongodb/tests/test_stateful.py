@@ -21,7 +21,9 @@ class TestMongoDbDaoMachine(DaoStatefulTests):
         return str(request.param)
 
     @pytest.fixture
-    def open_dao_factory(self, mongodb_server: MongoDbServer, mongodb_driver: str) -> OpenDaoFactory:
+    def open_dao_factory(
+        self, mongodb_server: MongoDbServer, mongodb_driver: str
+    ) -> OpenDaoFactory:
         @asynccontextmanager
         async def open_factory() -> AsyncIterator[DaoFactoryProtocol]:
             name = f"hexkit_machine_{uuid.uuid4().hex[:12]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._dao_crud import DaoCrudTests
 from ._dao_find import DaoFindTests
+from ._dao_found import DaoFoundTests
 from ._dao_indexes import DaoIndexTests
 from ._dao_readback import DaoReadBackTests
 from ._dao_rules import DaoRuleTests
@@ -23,6 +24,7 @@ class DaoConformance(
     DaoValueTests,
     DaoRuleTests,
     DaoReadBackTests,
+    DaoFoundTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 

@@ -13,7 +13,6 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._documents import check_document, check_indexed, indexed_value_problem, value_problem
-from ._normal import normalize_model
 from ._errors import (
     CreationModelError,
     DaoNameError,
@@ -25,6 +24,7 @@ from ._errors import (
     MultipleHitsFoundError,
     NoHitsFoundError,
 )
+from ._normal import normalize_model
 from ._paths import resolve_path
 from ._types import check_field_types, is_sortable
 
@@ -188,6 +188,15 @@ class DaoSpec(Generic[Dto]):
         size = check_document(document, collection=self.name, id_=key)
         check_indexed(document, self._indexed_paths, collection=self.name, id_=key)
         return ValidatedDto(id=key, dto=validated, document=document, size=size)
+
+    def read_back(self, dto: Dto) -> Dto:
+        """Return a deep copy of a stored DTO as every provider's reads return it.
+
+        A deep copy rebuilds sets in their iteration order, after which they may iterate
+        (and serialise) differently; this rebuilds them in the read-back form (``_normal``).
+        Providers return DTOs they already hold (a surrogate-ID insert) through it.
+        """
+        return normalize_model(dto.model_copy(deep=True))
 
     async def new_id(self) -> Any:
         """Make an ID for a surrogate-ID insert."""

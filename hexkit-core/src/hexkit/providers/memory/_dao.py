@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -12,7 +13,6 @@ from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hexkit.migrations import MigrationStore
-from hexkit.protocols.dao._normal import normalize_model
 from hexkit.protocols.dao import (
     DaoError,
     DaoFactoryProtocol,
@@ -66,6 +66,10 @@ def _sort_key(path: str) -> Any:
         value = field_value(dto, path)
         if isinstance(value, Enum):
             value = value.value  # backends store and sort an enum's value
+        elif isinstance(value, datetime):
+            # Backends sort datetimes by their stored text (aware ones in UTC, "+00:00"):
+            # by instant within a kind, and naive and aware ones mixed without an error.
+            value = value.isoformat(timespec="microseconds")
         return (0, 0) if value is None else (1, value)
 
     return key
@@ -84,9 +88,7 @@ class MemoryDao(Generic[Dto]):
     # --- helpers ---------------------------------------------------------------
 
     def _copy_out(self, stored: BaseModel) -> Dto:
-        # A deep copy rebuilds sets in their iteration order, which may then differ; the
-        # read-back rule rebuilds them in the order every backend stores (and reads) them.
-        return normalize_model(stored.model_copy(deep=True))  # type: ignore[return-value]
+        return self._spec.read_back(stored)  # type: ignore[arg-type]
 
     def _view(self, stored: BaseModel) -> BaseModel:
         """Return a stored document as this DAO's model, as a backend reads it.
@@ -127,10 +129,12 @@ class MemoryDao(Generic[Dto]):
         return [(id_, self._view(stored)) for id_, stored in items]
 
     def _write(self, id_: Any, dto: Any) -> None:
+        transaction = self._factory._transaction.get()
+        if transaction is not None:
+            transaction.check_conflict(self._collection, id_)
         if dto is not DELETED:
             for fields in self._collection.unique_indexes:
                 check_unique(self._spec.name, [(id_, dto)], fields, self._items())
-        transaction = self._factory._transaction.get()
         if transaction is not None:
             transaction.write(self._collection, id_, dto)
         elif dto is DELETED:

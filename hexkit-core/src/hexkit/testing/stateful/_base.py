@@ -31,8 +31,8 @@ STEPS_ENV = "HEXKIT_FUZZ_STEPS"
 SEED_ENV = "HEXKIT_FUZZ_SEED"
 
 # The CI budget: derandomised, so every run tries the same examples.
-_CI_EXAMPLES = 8
-_CI_STEPS = 15
+_CI_EXAMPLES = 25
+_CI_STEPS = 20
 
 Outcome = tuple[str, Any]
 
@@ -42,7 +42,7 @@ def machine_settings(
 ) -> settings:
     """Return the settings a machine runs with.
 
-    By default the fixed CI budget (derandomised, ``max_examples`` 8, 15 steps, or the
+    By default the fixed CI budget (derandomised, ``max_examples`` 25, 20 steps, or the
     given numbers). ``HEXKIT_FUZZ_EXAMPLES`` (and optionally ``HEXKIT_FUZZ_STEPS``) select a
     long randomised run instead; with ``HEXKIT_FUZZ_SEED`` it is reproducible.
     """

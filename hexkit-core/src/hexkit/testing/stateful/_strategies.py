@@ -52,7 +52,7 @@ class FieldKind:
 
 
 def _mostly(valid: st.SearchStrategy[Any], invalid: st.SearchStrategy[Any]) -> Any:
-    """Valid values nine times in ten, else a value the storage rules refuse."""
+    """Draw valid values nine times in ten, else a value the storage rules refuse."""
     return st.integers(0, 9).flatmap(lambda n: invalid if n == 0 else valid)
 
 
@@ -96,9 +96,7 @@ FIELD_KINDS: tuple[FieldKind, ...] = (
         sortable=True,
         indexable=True,
     ),
-    FieldKind(
-        "aware_datetime", datetime.datetime, _aware, sortable=True, indexable=True
-    ),
+    FieldKind("aware_datetime", datetime.datetime, _aware, sortable=True, indexable=True),
     FieldKind(
         "datetime", datetime.datetime, st.one_of(_naive, _aware), sortable=True, indexable=True
     ),
@@ -118,11 +116,15 @@ FIELD_KINDS: tuple[FieldKind, ...] = (
     FieldKind(
         "url",
         AnyUrl,
-        st.builds(lambda host, path: f"https://{host}.example/{path}", st.sampled_from("abXY"), _url_paths),
+        st.builds(
+            lambda host, path: f"https://{host}.example/{path}", st.sampled_from("abXY"), _url_paths
+        ),
     ),
     FieldKind("tags", set[str], st.sets(_text, max_size=4)),
     FieldKind("numbers", list[int], st.lists(st.integers(-_INT64, _INT64 - 1), max_size=3)),
-    FieldKind("prices", dict[str, decimal.Decimal], st.dictionaries(_text, _small_decimals, max_size=3)),
+    FieldKind(
+        "prices", dict[str, decimal.Decimal], st.dictionaries(_text, _small_decimals, max_size=3)
+    ),
     FieldKind("int_or_str", int | str, st.one_of(st.integers(-100, 100), _text)),
     FieldKind("maybe_moment", datetime.datetime | None, st.one_of(st.none(), _aware)),
     FieldKind("maybe_text", str | None, st.one_of(st.none(), _text), sortable=True, indexable=True),
@@ -165,13 +167,17 @@ _counter = iter(range(10**12))
 
 def _build(kinds: list[FieldKind], nested: DrawnModel | None, *, with_id: bool) -> DrawnModel:
     number = next(_counter)
-    fields: dict[str, Any] = {f"f{i}_{kind.name}": (kind.annotation, ...) for i, kind in enumerate(kinds)}
+    fields: dict[str, Any] = {
+        f"f{i}_{kind.name}": (kind.annotation, ...) for i, kind in enumerate(kinds)
+    }
     if nested is not None:
         fields["inner"] = (nested.model | None, None)
     creation = create_model(f"Drawn{number}Creation", **fields)
     model = create_model(f"Drawn{number}", __base__=creation, id=(str, ...))
     named = {f"f{i}_{kind.name}": kind for i, kind in enumerate(kinds)}
-    return DrawnModel(model=model if with_id else creation, creation=creation, fields=named, nested=nested)
+    return DrawnModel(
+        model=model if with_id else creation, creation=creation, fields=named, nested=nested
+    )
 
 
 @st.composite
