@@ -8,6 +8,7 @@ PyPI hosts an unrelated ``hexkit``, so no session ever resolves ``hexkit*`` ther
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -115,6 +116,21 @@ def demo(session: nox.Session) -> None:
     install(session, *EXAMPLE_DEPS)
     env = {"PYTHONPATH": "examples"}
     session.run("python", "-m", "file_services.demo", *session.posargs, env=env)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Run every provider's state machines with a long, random budget (before a release).
+
+    HEXKIT_FUZZ_EXAMPLES (default 500), HEXKIT_FUZZ_STEPS (default 40) and HEXKIT_FUZZ_SEED
+    (reproduce a run) come from the environment; other arguments go to pytest.
+    """
+    install_editable(session, "testing")
+    defaults = {"HEXKIT_FUZZ_EXAMPLES": "500", "HEXKIT_FUZZ_STEPS": "40"}
+    env = {key: os.environ.get(key, value) for key, value in defaults.items()}
+    machines = sorted(str(path) for path in ROOT.glob("hexkit-*/tests/test_stateful*.py"))
+    for machine in machines:  # one distribution per pytest run, as their conftests need
+        session.run("pytest", machine, "-p", "no:cacheprovider", *session.posargs, env=env)
 
 
 @nox.session(python=PYTHON)

@@ -34,6 +34,7 @@ from ._errors import (
     UniqueConstraintViolationError,
     UnsupportedFieldError,
 )
+from ._normal import set_order
 from ._protocol import Dao, DaoFactoryProtocol, DaoSurrogateId, FindResult
 from ._spec import (
     DaoSpec,
@@ -87,5 +88,6 @@ __all__ = [
     "ValidatedDto",
     "build_spec",
     "check_document",
+    "set_order",
     "single_hit",
 ]

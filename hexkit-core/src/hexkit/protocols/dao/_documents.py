@@ -7,7 +7,8 @@ where production would, with the same error::
     integers          signed 64 bits, -2**63 to 2**63 - 1 (BSON int64, PostgreSQL bigint)
     floats            finite: JSON, and so PostgreSQL's JSONB, has no NaN or infinity
     Decimals          finite, at most 34 significant digits, exponent -6176 to 6111
-                      (MongoDB's Decimal128)
+                      (MongoDB's Decimal128), counted in the normal form (``_normal``),
+                      so ``1E+34`` (35 digits written out) is refused
     strings, keys     no NUL character U+0000 (PostgreSQL text cannot hold it) and no
                       lone surrogate U+D800-U+DFFF (not Unicode: UTF-8 cannot encode it)
     dict keys         not starting with '$' (MongoDB reads such names as operators)

@@ -9,6 +9,10 @@ One semantics on every provider, the memory provider being the reference:
 - Equality (finds, unique indexes) is Python's: Decimals by value, aware datetimes by
   instant, naive never equal to aware, strings exactly, sets regardless of order. ``None``
   is a value: two ``None`` under a unique index conflict.
+- Reads: what ``get_by_id``, ``find_one``, ``find_all`` and a surrogate-ID ``insert``
+  return is identical on every provider, equal and serialising to the same JSON: writes
+  store the normal form of ``_normal`` (aware datetimes in UTC, Decimals with a positive
+  exponent written out, trailing zeros kept, zeros unsigned).
 - Order: only ``SORTABLE_TYPES`` sort; strings by code point, ``None`` first ascending,
   enums by value; ties broken by ID so skip/limit pages are stable.
 - DAO names are case-sensitive.

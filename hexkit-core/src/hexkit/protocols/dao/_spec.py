@@ -24,6 +24,7 @@ from ._errors import (
     MultipleHitsFoundError,
     NoHitsFoundError,
 )
+from ._normal import normalize_model
 from ._paths import resolve_path
 from ._types import check_field_types, is_sortable
 
@@ -179,10 +180,23 @@ class DaoSpec(Generic[Dto]):
             ) from error
         if validated.__dict__ != dto.__dict__:
             document = validated.model_dump()  # validation changed values: store its result
+        normal = normalize_model(validated)
+        if normal is not validated:  # store (and return) what every provider reads back
+            validated = normal
+            document = validated.model_dump()
         key = document[self.id_field]
         size = check_document(document, collection=self.name, id_=key)
         check_indexed(document, self._indexed_paths, collection=self.name, id_=key)
         return ValidatedDto(id=key, dto=validated, document=document, size=size)
+
+    def read_back(self, dto: Dto) -> Dto:
+        """Return a deep copy of a stored DTO as every provider's reads return it.
+
+        A deep copy rebuilds sets in their iteration order, after which they may iterate
+        (and serialise) differently; this rebuilds them in the read-back form (``_normal``).
+        Providers return DTOs they already hold (a surrogate-ID insert) through it.
+        """
+        return normalize_model(dto.model_copy(deep=True))
 
     async def new_id(self) -> Any:
         """Make an ID for a surrogate-ID insert."""
@@ -207,7 +221,7 @@ class DaoSpec(Generic[Dto]):
         try:
             values = {name: getattr(creation, name) for name in creation_model.model_fields}
             values[self.id_field] = id_
-            return self.dto_model.model_validate(values, by_name=True)
+            full = self.dto_model.model_validate(values, by_name=True)
         except (AttributeError, ValidationError) as error:
             if isinstance(error, ValidationError):
                 where = ".".join(str(part) for part in error.errors()[0]["loc"]) or None
@@ -221,6 +235,7 @@ class DaoSpec(Generic[Dto]):
                 f" {self.dto_model.__name__} ({error}); build it with its constructor or"
                 " model_validate()",
             ) from None
+        return normalize_model(full)
 
     def find_query(
         self,

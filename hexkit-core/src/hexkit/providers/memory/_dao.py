@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
+from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar, cast
 
@@ -40,6 +41,10 @@ def _sort_key(path: str) -> Any:
         value = field_value(dto, path)
         if isinstance(value, Enum):
             value = value.value  # backends store and sort an enum's value
+        elif isinstance(value, datetime):
+            # Backends sort datetimes by their stored text (aware ones in UTC, "+00:00"):
+            # by instant within a kind, and naive and aware ones mixed without an error.
+            value = value.isoformat(timespec="microseconds")
         return (0, 0) if value is None else (1, value)
 
     return key
@@ -68,7 +73,7 @@ class _MemoryDaoBase(Generic[Dto]):
 
     def _copy_out(self, stored: BaseModel) -> Dto:
         # Stored documents are viewed through this DAO's model (see _view) first.
-        return cast("Dto", stored.model_copy(deep=True))
+        return cast("Dto", self._spec.read_back(stored))
 
     def _view(self, stored: BaseModel) -> BaseModel:
         """Return a stored document as this DAO's model, as a backend reads it.
@@ -112,10 +117,12 @@ class _MemoryDaoBase(Generic[Dto]):
 
     def _write(self, id_: Any, dto: Any) -> None:
         self._lifetime.check()
+        transaction = self._transactions.get()
+        if transaction is not None:
+            transaction.check_conflict(self._collection, id_)
         if dto is not DELETED:
             for fields in self._collection.unique_indexes:
                 check_unique(self._spec.name, [(id_, dto)], fields, self._items())
-        transaction = self._transactions.get()
         if transaction is not None:
             transaction.write(self._collection, id_, dto)
         elif dto is DELETED:

@@ -133,6 +133,19 @@ class Transaction:
             if name == collection.name and id_ not in collection.docs and held is not DELETED:
                 yield id_, held
 
+    def check_conflict(self, collection: Collection, id_: Any) -> None:
+        """Raise ``TransactionError`` if another writer changed the resource since the start.
+
+        Checked at every write, before any unique index: MongoDB and PostgreSQL report a
+        write conflict at the write, whatever else the write would break.
+        """
+        if collection.versions.get(id_, 0) > self.started:
+            raise TransactionError(
+                f"Resource {id_!r} in collection {collection.label or collection.name!r} was"
+                " changed outside the transaction; nothing was committed, retry the"
+                " transaction."
+            )
+
     def write(self, collection: Collection, id_: Any, dto: Any) -> None:
         key = (collection.name, id_)
         self.written.add(key)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from ._crud import DaoCrudTests
 from ._find import DaoFindTests
+from ._found import DaoFoundTests
 from ._indexes import DaoIndexTests
 from ._lifecycle import DaoLifecycleTests
+from ._readback import DaoReadBackTests
 from ._rules import DaoRuleTests
 from ._surrogate import DaoSurrogateIdTests
 from ._transactions import DaoTransactionTests
@@ -23,6 +25,8 @@ class DaoConformance(
     DaoValueTests,
     DaoRuleTests,
     DaoLifecycleTests,
+    DaoReadBackTests,
+    DaoFoundTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 

@@ -16,7 +16,8 @@ mapping per Python type (``model_dump`` in Python mode first, then this)::
     enum.Enum                     -> its value (str or int enums: string or int)
     nested model, dict            -> embedded document, keys as field names
     list, tuple                   -> array
-    set, frozenset                -> array in a fixed order (equal sets, equal arrays)
+    set, frozenset                -> array in the core's ``set_order`` (equal sets, equal
+                                     arrays; reads rebuild the set in that order)
 
 BSON dates count milliseconds, so a native date would silently drop the
 microseconds of a ``datetime``. Datetimes are therefore stored as ISO-8601 text with
@@ -25,8 +26,10 @@ exactly six fractional digits: aware datetimes converted to UTC and ending in
 one kind that text sorts chronologically and compares equal exactly when the
 instants are equal, so sorting, equality finds and ``$gt``/``$lt`` queries from
 other tools keep working. The instant round-trips exactly; an aware datetime
-comes back in UTC (equal to the original, as Python compares aware datetimes by
-instant).
+comes back in UTC, as on every provider: the core stores each value in the form all
+of them read back (``hexkit.protocols.dao._normal``: aware datetimes in UTC, Decimals
+with positive exponents written out, unsigned zeros), so Decimal128 receives ``1000``,
+never ``1E+3``, and reads return exactly what the memory provider returns.
 
 DAOs listed in ``MongoDbConfig.bson_date_collections`` store datetimes as BSON
 dates instead (for TTL indexes and date queries from other tools): aware values
@@ -53,7 +56,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from pydantic import BaseModel, TypeAdapter
 
-from hexkit.protocols.dao import STRING_STORED_TYPES
+from hexkit.protocols.dao import STRING_STORED_TYPES, set_order
 
 __all__ = [
     "BsonDateError",
@@ -225,7 +228,8 @@ def encode_value(  # noqa: PLR0911, PLR0912 - one branch per row of the table
         return [encode_value(item, dates) for item in value]
     if isinstance(value, set | frozenset):
         # In a fixed order, so equal sets are equal arrays for finds and unique indexes.
-        return sorted((encode_value(item, dates) for item in value), key=_set_order)
+        # The core's order, in which sets are rebuilt on write and so read back alike.
+        return [encode_value(item, dates) for item in set_order(value)]
     if isinstance(value, enum.Enum):
         return encode_value(value.value, dates)
     if isinstance(value, STRING_STORED_TYPES):
@@ -254,10 +258,6 @@ def _encode_key(key: Any) -> str:
     if isinstance(key, enum.Enum):
         key = key.value
     return key if isinstance(key, str) else str(key)
-
-
-def _set_order(item: Any) -> tuple[str, str]:
-    return (type(item).__name__, repr(item))
 
 
 def encode_document(

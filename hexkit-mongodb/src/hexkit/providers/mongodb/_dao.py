@@ -299,4 +299,4 @@ class MongoDbDaoSurrogateId(_MongoDbDaoBase[Dto]):
         """Insert a new resource with a fresh ID and return it."""
         full = await self._spec.new_dto(dto)
         await self._insert(full)
-        return full.model_copy(deep=True)
+        return self._spec.read_back(full)  # sets as reads return them

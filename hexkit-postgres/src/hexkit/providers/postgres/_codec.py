@@ -18,7 +18,8 @@ query. The mapping per Python type (``model_dump`` in Python mode first, then th
                                      data cannot hold "$" keys, so the marker is unambiguous)
     nested model, dict            -> JSON object, keys as field names
     list, tuple                   -> JSON array
-    set, frozenset                -> JSON array in a fixed order (equal sets, equal arrays)
+    set, frozenset                -> JSON array in the core's ``set_order`` (equal sets,
+                                     equal arrays; reads rebuild the set in that order)
     anything else                 -> pydantic's JSON form (e.g. timedelta as ISO duration)
 
 Datetimes are stored as ISO-8601 text with exactly six fractional digits: aware ones
@@ -27,8 +28,11 @@ hexkit-mongodb stores them. Within one kind the text compares equal exactly when
 instants are equal and sorts chronologically.
 
 Reading parses the JSON with ``parse_float=Decimal`` where the model can hold a Decimal,
-so Decimals come back digit for digit (JSONB drops an exponent: ``1E+3`` reads as
-``1000``, equal by value), and validates the result with the model in lax mode.
+so Decimals come back digit for digit, and validates the result with the model in lax mode.
+JSONB keeps no exponent form (``1E+3`` reads ``1000``) and no sign of zero; the core
+stores every value in the form every provider reads back (``hexkit.protocols.dao._normal``:
+aware datetimes in UTC, positive exponents written out, unsigned zeros), so what this
+module receives already is that form, and reads return exactly what memory returns.
 
 Find values are encoded by the very same function as stored values, so a validated
 find value compares equal to what ``insert`` stored.
@@ -61,7 +65,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from hexkit.protocols.dao import STRING_STORED_TYPES
+from hexkit.protocols.dao import STRING_STORED_TYPES, set_order
 
 __all__ = [
     "dump_value",
@@ -146,8 +150,8 @@ def encode_value(value: Any, decimals: list[str]) -> Any:  # noqa: PLR0911, PLR0
         return [encode_value(item, decimals) for item in value]
     if isinstance(value, set | frozenset):
         # In a fixed order, so equal sets are equal arrays for finds and unique indexes.
-        items = [encode_value(item, decimals) for item in value]
-        return sorted(items, key=lambda item: (type(item).__name__, repr(item)))
+        # The core's order, in which sets are rebuilt on write and so read back alike.
+        return [encode_value(item, decimals) for item in set_order(value)]
     if isinstance(value, enum.Enum):
         return encode_value(value.value, decimals)
     if isinstance(value, datetime.datetime):
