@@ -24,7 +24,7 @@ or entry points, are not imports here). The rules, one test each:
         hexkit.registry                     protocols  (never what it registers)
         hexkit.migrations                   protocols
         hexkit.providers.X                  protocols, registry, migrations
-        hexkit.testing                      protocols, registry, migrations
+        hexkit.testing                      protocols, registry, migrations, providers.memory
         hexkit.providers.X.testutils        protocols, registry, migrations, testing
         hexkit.cli                          protocols, registry, migrations
 
@@ -56,7 +56,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "hexkit.protocols": (),
     "hexkit.registry": ("hexkit.protocols",),
     "hexkit.migrations": ("hexkit.protocols",),
-    "hexkit.testing": _BELOW_PROVIDERS,
+    # The kit compares every provider with the reference, the core's memory provider.
+    "hexkit.testing": (*_BELOW_PROVIDERS, "hexkit.providers.memory"),
     "hexkit.cli": _BELOW_PROVIDERS,
     "provider": _BELOW_PROVIDERS,
     "provider testutils": (*_BELOW_PROVIDERS, "hexkit.testing"),

@@ -73,7 +73,7 @@ class _MemoryDaoBase(Generic[Dto]):
 
     def _copy_out(self, stored: BaseModel) -> Dto:
         # Stored documents are viewed through this DAO's model (see _view) first.
-        return cast("Dto", self._spec.read_back(stored))
+        return self._spec.read_back(cast("Dto", stored))
 
     def _view(self, stored: BaseModel) -> BaseModel:
         """Return a stored document as this DAO's model, as a backend reads it.
