@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._bulk import DaoBulkTests
 from ._crud import DaoCrudTests
 from ._find import DaoFindTests
 from ._indexes import DaoIndexTests
@@ -23,6 +24,7 @@ class DaoConformance(
     DaoValueTests,
     DaoRuleTests,
     DaoLifecycleTests,
+    DaoBulkTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 
