@@ -70,8 +70,9 @@ HAS = {
 # Further modules, each with one job no standard module has.
 EXTRAS = {
     "memory": {"_state.py", "_urls.py"},  # collections and transactions; memory:// URLs
-    "mongodb": set(),
-    "postgres": {"_sql.py", "_migration_state.py"},  # statements; the migration state table
+    "mongodb": {"_bulk.py"},  # bulk writes and their per-item outcomes
+    # statements; the migration state table; bulk writes and their per-item outcomes
+    "postgres": {"_sql.py", "_migration_state.py", "_bulk.py"},
     "s3": {"_transfers.py", "_redact.py"},  # multipart streaming and copy; secret redaction
 }
 # Names other providers once used for a standard job, and the module that has that job.
