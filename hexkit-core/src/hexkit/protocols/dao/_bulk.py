@@ -182,7 +182,7 @@ def _check_input(items: Any, batch_size: Any) -> int:
     return batch_size
 
 
-async def run_bulk(  # noqa: PLR0913 - the loop's hooks, each named at the call
+async def run_bulk(
     items: Iterable[Any] | AsyncIterable[Any],
     *,
     operation: str,

@@ -195,9 +195,7 @@ class _MemoryDaoBase(Generic[Dto]):
         self._lifetime.check()
         transaction = self._transactions.get()
         saved = (
-            None
-            if transaction is None
-            else (dict(transaction.overlay), set(transaction.written))
+            None if transaction is None else (dict(transaction.overlay), set(transaction.written))
         )
 
         async def write(batch: list[BulkItem[Any]]) -> list[BulkFailure]:

@@ -211,7 +211,7 @@ class DaoBulkTests(DaoKitBase):
             pytest.skip("the provider declares supports_transactions = False")
         dao = await self.everything_dao(dao_factory)
         await dao.insert(make_everything("b003", 3))
-        with pytest.raises(BulkWriteError) as info:  # noqa: PT012 - the block is under test
+        with pytest.raises(BulkWriteError) as info:
             async with dao_factory.transaction():
                 await dao.insert_many(_numbered(6), batch_size=2)
         assert info.value.rolled_back
@@ -265,7 +265,9 @@ class DaoBulkTests(DaoKitBase):
         self, dao_factory: DaoFactoryProtocol
     ) -> None:
         dao = await self.everything_dao(dao_factory)
-        await dao.insert_many(make_everything(f"c{n}", n, city="A" if n % 3 else "B") for n in range(9))
+        await dao.insert_many(
+            make_everything(f"c{n}", n, city="A" if n % 3 else "B") for n in range(9)
+        )
         for mapping in ({}, {"address.city": "B"}, {"number": 4}, {"number": 40}, {"flag": True}):
             hits = await dao.find_all(mapping=mapping).to_list()
             assert await dao.count(mapping=mapping) == len(hits), mapping

@@ -209,6 +209,6 @@ class MongoBulk:
             if item.id in present:
                 present.discard(item.id)  # a later duplicate of the ID finds it gone
             else:
-                error = ResourceNotFoundError(id_=item.id, collection=self._name)
-                failures.append(BulkFailure(item.position, item.id, error))
+                missing = ResourceNotFoundError(id_=item.id, collection=self._name)
+                failures.append(BulkFailure(item.position, item.id, missing))
         return failures

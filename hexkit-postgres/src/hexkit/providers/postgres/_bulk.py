@@ -73,37 +73,11 @@ class PostgresBulk:
         self._unique = unique_indexes
         self._unique_fields = [index.fields for index in spec.indexes if index.unique]
         self._upsert_one = upsert_one
-        table, id_type = sql.qualified, sql.id_type
-        rows = f"SELECT i, d::jsonb FROM unnest($1::{id_type}[], $2::text[]) AS u(i, d)"
-        self._insert = (
-            f"INSERT INTO {table} (id, data) {rows} ON CONFLICT DO NOTHING RETURNING id"
-        )
-        self._upsert = (
-            f"INSERT INTO {table} (id, data) {rows}"
-            " ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data"
-        )
-        self._delete = f"DELETE FROM {table} WHERE id = ANY($1::{id_type}[]) RETURNING id"
-        self._present = f"SELECT id FROM {table} WHERE id = ANY($1::{id_type}[])"
-        self._clash = {
-            fields: self._clash_sql(sql, fields) for fields in self._unique_fields
-        }
-
-    @staticmethod
-    def _clash_sql(sql: TableSql, fields: tuple[str, ...]) -> str:
-        """Return a query of the positions whose values another row holds on this index."""
-        conditions = []
-        for path in fields:
-            expression = sql.path(path)
-            if expression == "id":
-                conditions.append("t.id = u.i")
-            else:
-                ours = expression.replace("data #>", "t.data #>")
-                theirs = expression.replace("data #>", "u.d::jsonb #>")
-                conditions.append(f"{ours} = {theirs}")
-        return (
-            f"SELECT u.n FROM unnest($1::int[], $2::{sql.id_type}[], $3::text[]) AS u(n, i, d)"
-            f" WHERE EXISTS (SELECT 1 FROM {sql.qualified} AS t WHERE {' AND '.join(conditions)})"
-        )
+        self._insert = sql.bulk_insert()
+        self._upsert = sql.bulk_upsert()
+        self._delete = sql.bulk_delete()
+        self._present = sql.present()
+        self._clash = {fields: sql.clash(fields) for fields in self._unique_fields}
 
     # --- running statements -----------------------------------------------------------
 

@@ -54,7 +54,7 @@ class _PostgresDaoBase(Generic[Dto]):
         self._delete_sql = sql.delete()
         self._finds: dict[tuple[Any, ...], str] = {}
         self._bulk = PostgresBulk(connections, spec, sql, self._unique, self._upsert_sql)
-        self._exists_sql = f"SELECT EXISTS (SELECT 1 FROM {sql.qualified} WHERE id = $1)"
+        self._exists_sql = sql.exists()
 
     def __repr__(self) -> str:
         model = self._spec.dto_model.__name__
