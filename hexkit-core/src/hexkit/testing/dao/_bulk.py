@@ -16,6 +16,7 @@ from hexkit.protocols.dao import (
     InvalidIdError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
+    TransactionError,
     UniqueConstraintViolationError,
 )
 
@@ -226,6 +227,24 @@ class DaoBulkTests(DaoKitBase):
         async with dao_factory.transaction():
             await dao.delete_many(["b003"])
         assert not await dao.exists("b003")
+
+    async def test_a_failed_bulk_call_caught_in_a_transaction_left_nothing_behind(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        # Caught inside the block, the error must not let part of the call commit. (On
+        # MongoDB the refused write aborted the transaction: the commit then fails.)
+        if not self.supports_transactions:
+            pytest.skip("the provider declares supports_transactions = False")
+        dao = await self.everything_dao(dao_factory)
+        await dao.insert(make_everything("b003", 3))
+        try:
+            async with dao_factory.transaction():
+                with pytest.raises(BulkWriteError) as info:
+                    await dao.insert_many(_numbered(6), batch_size=2)
+        except TransactionError:
+            pass
+        assert info.value.rolled_back
+        assert await dao.count(mapping={}) == 1
 
     async def test_invalid_items_are_refused_before_any_io_of_their_batch(
         self, dao_factory: DaoFactoryProtocol
