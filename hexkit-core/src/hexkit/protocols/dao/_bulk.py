@@ -13,8 +13,9 @@ The outcome rule, the same on every provider:
   The call returns a :class:`BulkResult` when every item was written and raises
   :class:`BulkWriteError` (listing every failure, and what was written) otherwise.
 - Inside ``factory.transaction()`` a bulk call is all or nothing: at the first failing
-  item it stops consuming the input, undoes what it wrote, and raises
-  :class:`BulkWriteError` with ``written == 0`` and ``rolled_back`` set.
+  item it stops consuming the input, undoes what it wrote (a provider without savepoints
+  aborts the whole transaction instead), and raises :class:`BulkWriteError` with
+  ``written == 0`` and ``rolled_back`` set.
 - A storage failure (``DbUnavailableError``, ``DbTimeoutError``...) is raised as for a
   single call; a note on it says how many items were settled before the failing batch,
   whose items may or may not have been written. ``upsert_many`` is idempotent, so
@@ -248,7 +249,10 @@ async def run_bulk(
                 dtos.extend(item.dto for item in batch if item.position not in failed_positions)
             failures.extend(sorted([*refused, *failed], key=_by_position))
     except (DaoError, TypeError) as error:
-        if not isinstance(error, BulkWriteError):
+        if isinstance(error, TypeError) and in_transaction and rollback is not None:
+            await rollback()  # a usage error mid-stream: undo the call's earlier batches
+            error.add_note(f"{operation} wrote nothing: its writes in the transaction were undone.")
+        elif not isinstance(error, BulkWriteError):
             error.add_note(
                 f"{operation} on collection {collection!r} stopped in the batch at input"
                 f" positions {start}-{max(start, attempted - 1)}: before it, {written} item(s)"

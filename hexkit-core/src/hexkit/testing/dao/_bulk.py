@@ -245,6 +245,16 @@ class DaoBulkTests(DaoKitBase):
             pass
         assert info.value.rolled_back
         assert await dao.count(mapping={}) == 1
+        # The same when the failing item is refused before I/O, after a batch was written.
+        try:
+            async with dao_factory.transaction():
+                with pytest.raises(BulkWriteError) as info:
+                    await dao.upsert_many([*_numbered(2), _invalid("bad")], batch_size=2)
+        except TransactionError:
+            pass
+        assert info.value.rolled_back
+        assert [(f.position, f.id) for f in info.value.failures] == [(2, "bad")]
+        assert await dao.count(mapping={}) == 1
 
     async def test_invalid_items_are_refused_before_any_io_of_their_batch(
         self, dao_factory: DaoFactoryProtocol

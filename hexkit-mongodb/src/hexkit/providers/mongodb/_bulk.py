@@ -15,8 +15,13 @@
 - ``delete_many``: one query of which IDs exist, then ``delete_many`` of those.
 
 Any other write error or a storage failure is translated as for single calls
-(``_errors``). In a transaction a failed write aborts it on the server, so there is
-nothing to undo: the call raises ``BulkWriteError`` with ``rolled_back`` set.
+(``_errors``). In a transaction a write the server refused aborts the transaction there.
+MongoDB has no savepoints, so when a later batch fails after earlier ones were written
+(an item refused before I/O, a wrong type), the call makes the server abort the
+transaction the same way: it inserts a marker document twice, and the duplicate key
+error aborts it. Either way nothing of the call can commit: later calls in the block fail
+and the commit raises ``TransactionError``. A call that wrote nothing leaves the
+transaction usable.
 """
 
 from __future__ import annotations
@@ -85,11 +90,24 @@ class MongoBulk:
         keep_dtos: bool = False,
     ) -> BulkInsertResult[Any]:
         """Run one bulk call by the protocol's outcome rule."""
-        write = {
+        write_batch = {
             "insert_many": self._write_inserts,
             "upsert_many": self._write_upserts,
             "delete_many": self._write_deletes,
         }[operation]
+        session = self._sessions.current()
+        wrote = False  # in a transaction: whether this call has written a batch
+
+        async def write(batch: list[BulkItem[Any]]) -> list[BulkFailure]:
+            nonlocal wrote
+            failures = await write_batch(batch)
+            wrote = wrote or len(failures) < len(batch)
+            return failures
+
+        async def rollback() -> None:
+            if session is not None and wrote:
+                await self._abort(session)
+
         return await run_bulk(
             items,
             operation=operation,
@@ -97,9 +115,26 @@ class MongoBulk:
             batch_size=batch_size,
             prepare=prepare,
             write=write,
-            in_transaction=self._sessions.current() is not None,
+            in_transaction=session is not None,
+            rollback=rollback,
             keep_dtos=keep_dtos,
         )
+
+    async def _abort(self, session: Any) -> None:
+        """Make the server abort the transaction, so none of this call's writes commit.
+
+        A duplicate key error inside a transaction aborts it on the server while the
+        client session still counts it as open: later calls fail and the commit raises.
+        (``abort_transaction()`` would end it on the client too, and later calls in the
+        block would then write outside any transaction.) The marker inserted twice is
+        rolled back with everything else.
+        """
+        marker = {"_id": bson.ObjectId()}
+        try:
+            await self._collection.insert_one(marker, session=session)
+            await self._collection.insert_one(marker, session=session)
+        except PyMongoError:
+            return  # the duplicate key error that aborted the transaction
 
     # --- helpers ---------------------------------------------------------------------
 
