@@ -203,9 +203,11 @@ class _MemoryDaoBase(Generic[Dto]):
             for item in batch:
                 try:
                     write_one(item)
-                except (ResourceAlreadyExistsError, ResourceNotFoundError) as error:
-                    failures.append(BulkFailure(item.position, item.id, error))
-                except UniqueConstraintViolationError as error:
+                except (
+                    ResourceAlreadyExistsError,
+                    ResourceNotFoundError,
+                    UniqueConstraintViolationError,
+                ) as error:
                     failures.append(BulkFailure(item.position, item.id, error))
             return failures
 
