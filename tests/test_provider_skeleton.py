@@ -70,8 +70,9 @@ HAS = {
 # Further modules, each with one job no standard module has.
 EXTRAS = {
     "memory": {"_state.py", "_urls.py"},  # collections and transactions; memory:// URLs
-    "mongodb": set(),
-    "postgres": {"_sql.py", "_migration_state.py"},  # statements; the migration state table
+    "mongodb": {"_bulk.py"},  # bulk writes and their per-item outcomes
+    # statements; the migration state table; bulk writes and their per-item outcomes
+    "postgres": {"_sql.py", "_migration_state.py", "_bulk.py"},
     # multipart streaming and copy; secret redaction; open uploads (listing, stale clean-up)
     "s3": {"_transfers.py", "_redact.py", "_uploads.py"},
 }

@@ -83,6 +83,40 @@ DAO_BUGS = {
         """,
         "test_upsert_inserts_then_replaces",
     ),
+    "bulk-insert-drops-failures": (
+        """
+        from hexkit.protocols.dao import BulkResult, DaoError
+        async def insert_many(self, dtos, *, batch_size=None):
+            written = 0
+            for dto in dtos:
+                try:
+                    await self.insert(dto)
+                    written += 1
+                except DaoError:
+                    pass
+            return BulkResult(written=written)
+        MemoryDao.insert_many = insert_many
+        """,
+        "test_insert_many_reports_each_item_not_written_and_writes_the_rest",
+    ),
+    "bulk-half-written-in-a-transaction": (
+        """
+        import hexkit.providers.memory._dao as memory_dao
+        original_run_bulk = memory_dao.run_bulk
+        async def run_bulk(items, **hooks):
+            return await original_run_bulk(items, **{**hooks, "rollback": None})
+        memory_dao.run_bulk = run_bulk
+        """,
+        "test_a_failed_bulk_call_caught_in_a_transaction_left_nothing_behind",
+    ),
+    "count-ignores-the-mapping": (
+        """
+        async def count(self, *, mapping):
+            return len(self._matches(self._spec.find_query({})))
+        MemoryDao.count = count
+        """,
+        "test_count_equals_the_number_of_find_all_hits",
+    ),
 }
 
 MIGRATION_BUGS = {

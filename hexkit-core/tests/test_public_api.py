@@ -20,6 +20,8 @@ EXPECTED = {
         "MAX_NESTING",
         "SORTABLE_TYPES", "STRING_STORED_TYPES", "DocumentTooLargeError", "InvalidDocumentError",
         "UnsupportedFieldError", "ValidatedDto", "build_spec", "check_document",
+        "DEFAULT_BATCH_SIZE", "BulkFailure", "BulkInsertResult", "BulkItem", "BulkResult",
+        "BulkWriteError", "run_bulk",
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",
@@ -93,6 +95,7 @@ def test_all_is_what_we_mean_to_export(module_name: str) -> None:
         ("hexkit.protocols.dao:DbTimeoutError", TimeoutError),
         ("hexkit.protocols.dao:DbUnavailableError", ConnectionError),
         ("hexkit.protocols.dao:DaoError", RuntimeError),
+        ("hexkit.protocols.dao:BulkWriteError", RuntimeError),
         ("hexkit.protocols.objstorage:ObjectStorageError", RuntimeError),
         ("hexkit.protocols.objstorage:BucketNotFoundError", LookupError),
         ("hexkit.protocols.objstorage:ObjectNotFoundError", LookupError),

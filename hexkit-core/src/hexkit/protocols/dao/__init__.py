@@ -3,12 +3,22 @@
 Application cores type against :class:`Dao`, :class:`DaoSurrogateId` and
 :class:`DaoFactoryProtocol`; providers subclass :class:`DaoFactoryProtocol`,
 build their DAOs from the validated :class:`DaoSpec`, and validate finds with
-:meth:`DaoSpec.find_query`. :func:`build_spec` validates ``get_dao`` arguments into a
+:meth:`DaoSpec.find_query`; they run bulk writes through :func:`run_bulk`, which
+applies the outcome rule of ``_bulk``. :func:`build_spec` validates ``get_dao`` arguments into a
 spec and :func:`check_document` applies the storage rules to a dumped document, for code
 that validates data outside a DAO (``hexkit.migrations``). See ``_errors`` for the error
 tree.
 """
 
+from ._bulk import (
+    DEFAULT_BATCH_SIZE,
+    BulkFailure,
+    BulkInsertResult,
+    BulkItem,
+    BulkResult,
+    BulkWriteError,
+    run_bulk,
+)
 from ._documents import MAX_DOCUMENT_SIZE, MAX_INDEXED_SIZE, MAX_NESTING, check_document
 from ._errors import (
     CreationModelError,
@@ -49,11 +59,17 @@ from ._spec import (
 from ._types import SORTABLE_TYPES, STRING_STORED_TYPES
 
 __all__ = [
+    "DEFAULT_BATCH_SIZE",
     "MAX_DOCUMENT_SIZE",
     "MAX_INDEXED_SIZE",
     "MAX_NESTING",
     "SORTABLE_TYPES",
     "STRING_STORED_TYPES",
+    "BulkFailure",
+    "BulkInsertResult",
+    "BulkItem",
+    "BulkResult",
+    "BulkWriteError",
     "CreationModelError",
     "Dao",
     "DaoError",
@@ -89,5 +105,6 @@ __all__ = [
     "build_spec",
     "check_document",
     "set_order",
+    "run_bulk",
     "single_hit",
 ]

@@ -15,7 +15,9 @@ Storage-side failures raised by DAO methods (providers raise nothing else for th
     ├── DbTimeoutError (TimeoutError)
     ├── DbUnavailableError (ConnectionError)
     ├── TransactionError
-    └── TransactionsNotSupportedError
+    ├── TransactionsNotSupportedError
+    └── BulkWriteError (defined in _bulk)             .failures, .written, .attempted,
+                                                      .rolled_back, .dtos
 
 Mistakes in how the API is called, raised before any storage is touched::
 

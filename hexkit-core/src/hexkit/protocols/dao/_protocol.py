@@ -16,17 +16,22 @@ One semantics on every provider, the memory provider being the reference:
 - Order: only ``SORTABLE_TYPES`` sort; strings by code point, ``None`` first ascending,
   enums by value; ties broken by ID so skip/limit pages are stable.
 - DAO names are case-sensitive.
+- Bulk writes (``insert_many``, ``upsert_many``, ``delete_many``) stream their input in
+  batches and follow one outcome rule (see ``_bulk``): a ``BulkResult`` when every item
+  was written, else ``BulkWriteError`` listing each item not written (position, ID,
+  error); all or nothing inside a transaction.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Generic, Protocol, TypeVar, overload
 
 from pydantic import BaseModel
 
+from ._bulk import BulkInsertResult, BulkResult
 from ._spec import DaoSpec, IdGenerator, Index, build_spec
 
 __all__ = ["Dao", "DaoFactoryProtocol", "DaoSurrogateId", "FindResult"]
@@ -88,6 +93,32 @@ class _DaoCommon(Protocol[Dto]):
         """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
         ...
 
+    async def upsert_many(
+        self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Upsert every DTO, ``batch_size`` per round trip; later duplicates of an ID win.
+
+        Returns a ``BulkResult`` or raises ``BulkWriteError`` (see ``_bulk``).
+        """
+        ...
+
+    async def delete_many(
+        self, ids: Iterable[Any] | AsyncIterable[Any], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Delete the resources with these IDs; a missing one is a ``ResourceNotFoundError`` item.
+
+        Returns a ``BulkResult`` or raises ``BulkWriteError`` (see ``_bulk``).
+        """
+        ...
+
+    async def count(self, *, mapping: Mapping[str, Any]) -> int:
+        """Count the matches of ``mapping`` on the server (validated as for finds)."""
+        ...
+
+    async def exists(self, id_: Any) -> bool:
+        """Tell whether a resource with this ID exists, without reading it."""
+        ...
+
     async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
         """Return the single match, or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
         ...
@@ -111,12 +142,35 @@ class Dao(_DaoCommon[Dto], Protocol[Dto]):
         """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
         ...
 
+    async def insert_many(
+        self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Insert every DTO, ``batch_size`` per round trip; a taken ID fails only its item.
+
+        Returns a ``BulkResult`` or raises ``BulkWriteError`` (see ``_bulk``).
+        """
+        ...
+
 
 class DaoSurrogateId(_DaoCommon[Dto], Protocol[Dto, DtoCreation_contra]):
     """A DAO that assigns IDs itself on insert."""
 
     async def insert(self, dto: DtoCreation_contra) -> Dto:
         """Insert a new resource with a fresh ID and return it."""
+        ...
+
+    async def insert_many(
+        self,
+        dtos: Iterable[DtoCreation_contra] | AsyncIterable[DtoCreation_contra],
+        *,
+        batch_size: int | None = None,
+        return_dtos: bool = True,
+    ) -> BulkInsertResult[Dto]:
+        """Insert every creation DTO with a fresh ID; return the created DTOs in input order.
+
+        With ``return_dtos=False`` the result holds only the count, so memory stays flat
+        however long the input is. Raises ``BulkWriteError`` (see ``_bulk``).
+        """
         ...
 
 

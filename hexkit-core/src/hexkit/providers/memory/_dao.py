@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from enum import Enum
@@ -11,12 +11,18 @@ from typing import Any, Generic, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 
 from hexkit.protocols.dao import (
+    BulkFailure,
+    BulkInsertResult,
+    BulkItem,
+    BulkResult,
     DaoError,
     DaoSpec,
     FindQuery,
     FindResult,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
+    UniqueConstraintViolationError,
+    run_bulk,
     single_hit,
 )
 
@@ -180,6 +186,107 @@ class _MemoryDaoBase(Generic[Dto]):
             raise ResourceNotFoundError(id_=key, collection=self._spec.name)
         self._write(key, DELETED)
 
+    # --- bulk writes, counts and existence ---------------------------------------------
+
+    async def _bulk(
+        self,
+        items: Iterable[Any] | AsyncIterable[Any],
+        *,
+        operation: str,
+        batch_size: int | None,
+        prepare: Callable[[int, Any], Awaitable[BulkItem[Any]]],
+        write_one: Callable[[BulkItem[Any]], None],
+        keep_dtos: bool = False,
+    ) -> BulkInsertResult[Any]:
+        """Run a bulk call by the protocol's outcome rule, one dict write per item."""
+        self._lifetime.check()
+        transaction = self._transactions.get()
+        saved = (
+            None if transaction is None else (dict(transaction.overlay), set(transaction.written))
+        )
+
+        async def write(batch: list[BulkItem[Any]]) -> list[BulkFailure]:
+            failures = []
+            for item in batch:
+                try:
+                    write_one(item)
+                except (
+                    ResourceAlreadyExistsError,
+                    ResourceNotFoundError,
+                    UniqueConstraintViolationError,
+                ) as error:
+                    failures.append(BulkFailure(item.position, item.id, error))
+            return failures
+
+        async def rollback() -> None:
+            if transaction is not None and saved is not None:
+                transaction.overlay, transaction.written = saved
+
+        return await run_bulk(
+            items,
+            operation=operation,
+            collection=self._spec.name,
+            batch_size=batch_size,
+            prepare=prepare,
+            write=write,
+            in_transaction=transaction is not None,
+            rollback=rollback,
+            keep_dtos=keep_dtos,
+        )
+
+    async def _prepare_dto(self, position: int, dto: Any) -> BulkItem[Any]:
+        checked = self._spec.validate_dto(dto)
+        return BulkItem(position, checked.id, checked.dto)
+
+    def _insert_item(self, item: BulkItem[Any]) -> None:
+        if self._read(item.id) is not None:
+            raise ResourceAlreadyExistsError(id_=item.id, collection=self._spec.name)
+        self._write(item.id, item.value)
+
+    async def upsert_many(
+        self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Upsert every DTO; see the protocol's bulk outcome rule."""
+        return await self._bulk(
+            dtos,
+            operation="upsert_many",
+            batch_size=batch_size,
+            prepare=self._prepare_dto,
+            write_one=lambda item: self._write(item.id, item.value),
+        )
+
+    async def delete_many(
+        self, ids: Iterable[Any] | AsyncIterable[Any], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Delete the resources with these IDs; see the protocol's bulk outcome rule."""
+
+        async def prepare(position: int, id_: Any) -> BulkItem[Any]:
+            key = self._spec.validate_id(id_)
+            return BulkItem(position, key, None)
+
+        def delete_one(item: BulkItem[Any]) -> None:
+            if self._read(item.id) is None:
+                raise ResourceNotFoundError(id_=item.id, collection=self._spec.name)
+            self._write(item.id, DELETED)
+
+        return await self._bulk(
+            ids, operation="delete_many", batch_size=batch_size, prepare=prepare,
+            write_one=delete_one,
+        )  # fmt: skip
+
+    async def count(self, *, mapping: Mapping[str, Any]) -> int:
+        """Count the matches of ``mapping``."""
+        return len(self._matches(self._spec.find_query(mapping)))
+
+    async def exists(self, id_: Any) -> bool:
+        """Tell whether a resource with this ID exists, without reading it."""
+        key = self._spec.validate_id(id_)
+        self._lifetime.check()
+        transaction = self._transactions.get()
+        if transaction is None:
+            return key in self._collection.docs
+        return transaction.read(self._collection, key) is not None
+
     async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
         """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
         hits = self._matches(self._spec.find_query(mapping, limit=2))
@@ -205,6 +312,18 @@ class MemoryDao(_MemoryDaoBase[Dto]):
         """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
         self._insert(dto)
 
+    async def insert_many(
+        self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Insert every DTO; see the protocol's bulk outcome rule."""
+        return await self._bulk(
+            dtos,
+            operation="insert_many",
+            batch_size=batch_size,
+            prepare=self._prepare_dto,
+            write_one=self._insert_item,
+        )
+
 
 class MemoryDaoSurrogateId(_MemoryDaoBase[Dto]):
     """A memory DAO that assigns IDs on insert."""
@@ -213,3 +332,25 @@ class MemoryDaoSurrogateId(_MemoryDaoBase[Dto]):
         """Insert a new resource with a fresh ID and return it."""
         full = await self._spec.new_dto(dto)
         return self._copy_out(self._insert(full))
+
+    async def insert_many(
+        self,
+        dtos: Iterable[BaseModel] | AsyncIterable[BaseModel],
+        *,
+        batch_size: int | None = None,
+        return_dtos: bool = True,
+    ) -> BulkInsertResult[Dto]:
+        """Insert every creation DTO with a fresh ID; return the created DTOs in order."""
+
+        async def prepare(position: int, creation: Any) -> BulkItem[Any]:
+            checked = self._spec.validate_dto(await self._spec.new_dto(creation))
+            return BulkItem(position, checked.id, checked.dto, self._spec.read_back(checked.dto))
+
+        return await self._bulk(
+            dtos,
+            operation="insert_many",
+            batch_size=batch_size,
+            prepare=prepare,
+            write_one=self._insert_item,
+            keep_dtos=return_dtos,
+        )

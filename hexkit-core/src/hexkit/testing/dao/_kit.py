@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._bulk import DaoBulkTests
 from ._crud import DaoCrudTests
 from ._find import DaoFindTests
 from ._found import DaoFoundTests
@@ -27,6 +28,7 @@ class DaoConformance(
     DaoLifecycleTests,
     DaoReadBackTests,
     DaoFoundTests,
+    DaoBulkTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 

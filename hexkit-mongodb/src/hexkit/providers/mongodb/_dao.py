@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -14,6 +14,9 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError, PyMongoError
 
 from hexkit.protocols.dao import (
+    BulkInsertResult,
+    BulkItem,
+    BulkResult,
     DaoError,
     DaoSpec,
     DocumentTooLargeError,
@@ -26,6 +29,7 @@ from hexkit.protocols.dao import (
     single_hit,
 )
 
+from ._bulk import MongoBulk
 from ._codec import (
     BsonDateError,
     bson_date,
@@ -76,6 +80,7 @@ class _MongoDbDaoBase(Generic[Dto]):
         self._bson_dates = bson_dates
         self._dates = bson_date if self._bson_dates else datetime_text
         self._find_dates = bson_date_or_text if self._bson_dates else datetime_text
+        self._bulk = MongoBulk(sessions, collection, spec.name, spec.id_field, self._translated)
 
     def __repr__(self) -> str:
         model = self._spec.dto_model.__name__
@@ -252,6 +257,58 @@ class _MongoDbDaoBase(Generic[Dto]):
         if result.deleted_count == 0:
             raise ResourceNotFoundError(id_=key, collection=self._name)
 
+    # --- bulk writes, counts and existence -------------------------------------------
+
+    async def _prepare_dto(self, position: int, dto: Any, created: Any = None) -> BulkItem[Any]:
+        """Validate and encode one item of a bulk write (its failure is the item's)."""
+        key, document = self._encode(dto)
+        try:
+            return BulkItem(position, key, self._bulk.raw(document), created)
+        except (*_UNENCODABLE, DocumentTooLarge) as error:
+            raise self._refused(error, key, document) from error
+
+    async def upsert_many(
+        self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Upsert every DTO, one bulk command per batch; see the protocol's outcome rule."""
+        return await self._bulk.run(
+            dtos, operation="upsert_many", batch_size=batch_size, prepare=self._prepare_dto
+        )
+
+    async def delete_many(
+        self, ids: Iterable[Any] | AsyncIterable[Any], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Delete the resources with these IDs, two round trips per batch."""
+
+        async def prepare(position: int, id_: Any) -> BulkItem[Any]:
+            return BulkItem(position, self._spec.validate_id(id_), None)
+
+        return await self._bulk.run(
+            ids, operation="delete_many", batch_size=batch_size, prepare=prepare
+        )
+
+    async def count(self, *, mapping: Mapping[str, Any]) -> int:
+        """Count the matches of ``mapping`` on the server."""
+        query = self._spec.find_query(mapping)
+        try:
+            total: int = await self._collection.count_documents(
+                self._filter(query), session=self._session()
+            )
+        except PyMongoError as error:
+            raise self._translated(error) from error
+        return total
+
+    async def exists(self, id_: Any) -> bool:
+        """Tell whether a resource with this ID exists, without reading it."""
+        key = self._spec.validate_id(id_)
+        try:
+            found = await self._collection.find_one(
+                {"_id": key}, {"_id": 1}, session=self._session()
+            )
+        except PyMongoError as error:
+            raise self._translated(error, key) from error
+        return found is not None
+
     async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
         """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
         query = self._spec.find_query(mapping, limit=2)
@@ -291,6 +348,14 @@ class MongoDbDao(_MongoDbDaoBase[Dto]):
         """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
         await self._insert(dto)
 
+    async def insert_many(
+        self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Insert every DTO, one bulk command per batch; see the protocol's outcome rule."""
+        return await self._bulk.run(
+            dtos, operation="insert_many", batch_size=batch_size, prepare=self._prepare_dto
+        )
+
 
 class MongoDbDaoSurrogateId(_MongoDbDaoBase[Dto]):
     """A MongoDB DAO that assigns IDs on insert."""
@@ -300,3 +365,26 @@ class MongoDbDaoSurrogateId(_MongoDbDaoBase[Dto]):
         full = await self._spec.new_dto(dto)
         await self._insert(full)
         return self._spec.read_back(full)  # sets as reads return them
+
+    async def insert_many(
+        self,
+        dtos: Iterable[BaseModel] | AsyncIterable[BaseModel],
+        *,
+        batch_size: int | None = None,
+        return_dtos: bool = True,
+    ) -> BulkInsertResult[Dto]:
+        """Insert every creation DTO with a fresh ID; return the created DTOs in order."""
+
+        async def prepare(position: int, creation: Any) -> BulkItem[Any]:
+            full = await self._spec.new_dto(creation)
+            return await self._prepare_dto(
+                position, full, self._spec.read_back(full) if return_dtos else None
+            )
+
+        return await self._bulk.run(
+            dtos,
+            operation="insert_many",
+            batch_size=batch_size,
+            prepare=prepare,
+            keep_dtos=return_dtos,
+        )

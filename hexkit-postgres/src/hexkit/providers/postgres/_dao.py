@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from hexkit.protocols.dao import (
+    BulkInsertResult,
+    BulkItem,
+    BulkResult,
     DaoError,
     DaoSpec,
     FindQuery,
@@ -18,6 +21,7 @@ from hexkit.protocols.dao import (
     single_hit,
 )
 
+from ._bulk import PostgresBulk
 from ._codec import dump_value, dumper_for, encode_document, loader_for
 from ._driver import Connections, Record
 from ._find import FindStatement, PostgresFindResult
@@ -49,6 +53,8 @@ class _PostgresDaoBase(Generic[Dto]):
         self._upsert_sql = sql.upsert()
         self._delete_sql = sql.delete()
         self._finds: dict[tuple[Any, ...], str] = {}
+        self._bulk = PostgresBulk(connections, spec, sql, self._unique, self._upsert_sql)
+        self._exists_sql = sql.exists()
 
     def __repr__(self) -> str:
         model = self._spec.dto_model.__name__
@@ -145,6 +151,48 @@ class _PostgresDaoBase(Generic[Dto]):
         if await self._execute(self._delete_sql, key) == "DELETE 0":
             raise ResourceNotFoundError(id_=key, collection=self._name)
 
+    async def _prepare_dto(self, position: int, dto: Any) -> BulkItem[Any]:
+        key, data = self._encode(dto)
+        return BulkItem(position, key, data)
+
+    async def upsert_many(
+        self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Upsert every DTO, one statement per batch; see the protocol's bulk outcome rule."""
+        return await self._bulk.run(
+            dtos, operation="upsert_many", batch_size=batch_size, prepare=self._prepare_dto
+        )
+
+    async def delete_many(
+        self, ids: Iterable[Any] | AsyncIterable[Any], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Delete the resources with these IDs, one statement per batch."""
+
+        async def prepare(position: int, id_: Any) -> BulkItem[Any]:
+            return BulkItem(position, self._key(self._spec.validate_id(id_)), None)
+
+        return await self._bulk.run(
+            ids, operation="delete_many", batch_size=batch_size, prepare=prepare
+        )
+
+    async def count(self, *, mapping: Mapping[str, Any]) -> int:
+        """Count the matches of ``mapping`` on the server."""
+        query = self._spec.find_query(mapping)
+        sql = self._sql.count(query)
+        args = self._condition_args(query)
+        total: int = await self._connections.run(
+            lambda connection: connection.fetchval(sql, *args), collection=self._name
+        )
+        return total
+
+    async def exists(self, id_: Any) -> bool:
+        """Tell whether a resource with this ID exists, without reading it."""
+        key = self._key(self._spec.validate_id(id_))
+        found: bool = await self._connections.run(
+            lambda connection: connection.fetchval(self._exists_sql, key), collection=self._name
+        )
+        return found
+
     async def find_one(self, *, mapping: Mapping[str, Any]) -> Dto:
         """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
         query = self._spec.find_query(mapping, limit=2)
@@ -183,6 +231,14 @@ class PostgresDao(_PostgresDaoBase[Dto]):
         """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
         await self._insert(dto)
 
+    async def insert_many(
+        self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
+    ) -> BulkResult:
+        """Insert every DTO, one statement per batch; see the protocol's bulk outcome rule."""
+        return await self._bulk.run(
+            dtos, operation="insert_many", batch_size=batch_size, prepare=self._prepare_dto
+        )
+
 
 class PostgresDaoSurrogateId(_PostgresDaoBase[Dto]):
     """A PostgreSQL DAO that assigns IDs on insert."""
@@ -192,3 +248,27 @@ class PostgresDaoSurrogateId(_PostgresDaoBase[Dto]):
         full = await self._spec.new_dto(dto)
         await self._insert(full)
         return self._spec.read_back(full)  # sets as reads return them
+
+    async def insert_many(
+        self,
+        dtos: Iterable[BaseModel] | AsyncIterable[BaseModel],
+        *,
+        batch_size: int | None = None,
+        return_dtos: bool = True,
+    ) -> BulkInsertResult[Dto]:
+        """Insert every creation DTO with a fresh ID; return the created DTOs in order."""
+
+        async def prepare(position: int, creation: Any) -> BulkItem[Any]:
+            full = await self._spec.new_dto(creation)
+            key, data = self._encode(full)
+            return BulkItem(
+                position, key, data, self._spec.read_back(full) if return_dtos else None
+            )
+
+        return await self._bulk.run(
+            dtos,
+            operation="insert_many",
+            batch_size=batch_size,
+            prepare=prepare,
+            keep_dtos=return_dtos,
+        )

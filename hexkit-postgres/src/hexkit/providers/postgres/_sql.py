@@ -225,3 +225,51 @@ class TableSql:
 
     def count(self, query: FindQuery) -> str:
         return f"SELECT count(*) FROM {self.qualified}{self.where(query.conditions)}"
+
+    # --- bulk statements: a batch travels as array parameters expanded by unnest --------
+
+    def _rows(self) -> str:
+        return f"SELECT i, d::jsonb FROM unnest($1::{self.id_type}[], $2::text[]) AS u(i, d)"
+
+    def bulk_insert(self) -> str:
+        """Insert a batch; rows clashing on the ID or a unique index are skipped, not failed."""
+        return (
+            f"INSERT INTO {self.qualified} (id, data) {self._rows()}"
+            " ON CONFLICT DO NOTHING RETURNING id"
+        )
+
+    def bulk_upsert(self) -> str:
+        """Upsert a batch (whose IDs are distinct)."""
+        return (
+            f"INSERT INTO {self.qualified} (id, data) {self._rows()}"
+            " ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data"
+        )
+
+    def bulk_delete(self) -> str:
+        return f"DELETE FROM {self.qualified} WHERE id = ANY($1::{self.id_type}[]) RETURNING id"
+
+    def present(self) -> str:
+        """Select which of the IDs in ``$1`` exist."""
+        return f"SELECT id FROM {self.qualified} WHERE id = ANY($1::{self.id_type}[])"
+
+    def exists(self) -> str:
+        return f"SELECT EXISTS (SELECT 1 FROM {self.qualified} WHERE id = $1)"
+
+    def clash(self, fields: Sequence[str]) -> str:
+        """Select the positions of the rows whose values on these fields another row holds.
+
+        The rows travel as positions ``$1``, IDs ``$2`` and data ``$3``.
+        """
+        conditions = []
+        for path in fields:
+            expression = self.path(path)
+            if expression == "id":
+                conditions.append("t.id = u.i")
+            else:
+                ours = expression.replace("data #>", "t.data #>")
+                theirs = expression.replace("data #>", "u.d::jsonb #>")
+                conditions.append(f"{ours} = {theirs}")
+        return (
+            f"SELECT u.n FROM unnest($1::int[], $2::{self.id_type}[], $3::text[]) AS u(n, i, d)"
+            f" WHERE EXISTS (SELECT 1 FROM {self.qualified} AS t WHERE {' AND '.join(conditions)})"
+        )
