@@ -104,7 +104,7 @@ __all__ = [
     "ValidatedDto",
     "build_spec",
     "check_document",
-    "set_order",
     "run_bulk",
+    "set_order",
     "single_hit",
 ]
