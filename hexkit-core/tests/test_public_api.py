@@ -19,6 +19,8 @@ EXPECTED = {
         "MAX_NESTING",
         "SORTABLE_TYPES", "STRING_STORED_TYPES", "DocumentTooLargeError", "InvalidDocumentError",
         "UnsupportedFieldError", "ValidatedDto", "build_spec", "check_document",
+        "CursorSigner", "InvalidCursorError", "PageNotFinishedError", "PageTracker", "Position",
+        "field_value",
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",

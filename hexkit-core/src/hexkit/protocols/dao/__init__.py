@@ -9,6 +9,7 @@ that validates data outside a DAO (``hexkit.migrations``). See ``_errors`` for t
 tree.
 """
 
+from ._cursor import CursorSigner, PageTracker, Position, field_value
 from ._documents import MAX_DOCUMENT_SIZE, MAX_INDEXED_SIZE, MAX_NESTING, check_document
 from ._errors import (
     CreationModelError,
@@ -22,10 +23,12 @@ from ._errors import (
     IdFieldError,
     IndexFieldError,
     InvalidDocumentError,
+    InvalidCursorError,
     InvalidFindMappingError,
     InvalidIdError,
     MultipleHitsFoundError,
     NoHitsFoundError,
+    PageNotFinishedError,
     ProviderClosedError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
@@ -54,6 +57,7 @@ __all__ = [
     "SORTABLE_TYPES",
     "STRING_STORED_TYPES",
     "CreationModelError",
+    "CursorSigner",
     "Dao",
     "DaoError",
     "DaoFactoryProtocol",
@@ -72,11 +76,15 @@ __all__ = [
     "IdType",
     "Index",
     "IndexFieldError",
+    "InvalidCursorError",
     "InvalidDocumentError",
     "InvalidFindMappingError",
     "InvalidIdError",
     "MultipleHitsFoundError",
     "NoHitsFoundError",
+    "PageNotFinishedError",
+    "PageTracker",
+    "Position",
     "ProviderClosedError",
     "ResourceAlreadyExistsError",
     "ResourceNotFoundError",
@@ -87,5 +95,6 @@ __all__ = [
     "ValidatedDto",
     "build_spec",
     "check_document",
+    "field_value",
     "single_hit",
 ]

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from enum import Enum
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
 from hexkit.protocols.dao import (
+    CursorSigner,
     DaoError,
     DaoSpec,
     FindQuery,
     FindResult,
+    PageTracker,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     single_hit,
 )
 
-from ._find import MemoryFindResult
+from ._find import MemoryFindResult, order_key
 from ._state import (
     DELETED,
     Collection,
@@ -37,10 +38,7 @@ Dto = TypeVar("Dto", bound=BaseModel)
 
 def _sort_key(path: str) -> Any:
     def key(dto: BaseModel) -> tuple[int, Any]:
-        value = field_value(dto, path)
-        if isinstance(value, Enum):
-            value = value.value  # backends store and sort an enum's value
-        return (0, 0) if value is None else (1, value)
+        return order_key(field_value(dto, path))
 
     return key
 
@@ -48,8 +46,9 @@ def _sort_key(path: str) -> Any:
 class _MemoryDaoBase(Generic[Dto]):
     """What both DAO flavours share: everything but ``insert``.
 
-    ``transactions`` is the factory's open transaction of this task and ``lifetime``
-    whether the factory is open, the only factory state a DAO reads.
+    ``transactions`` is the factory's open transaction of this task, ``lifetime``
+    whether the factory is open and ``signer`` its cursor signer, the only factory
+    state a DAO reads.
     """
 
     def __init__(
@@ -58,8 +57,10 @@ class _MemoryDaoBase(Generic[Dto]):
         spec: DaoSpec[Dto],
         collection: Collection,
         lifetime: Lifetime,
+        signer: CursorSigner,
     ) -> None:
         self._transactions = transactions
+        self._signer = signer
         self._lifetime = lifetime
         self._spec = spec
         self._collection = collection
@@ -185,10 +186,16 @@ class _MemoryDaoBase(Generic[Dto]):
         skip: int | None = None,
         limit: int | None = None,
         sort: Sequence[str] | None = None,
+        after: str | None = None,
     ) -> FindResult[Dto]:
         """Return the matches; ``sort`` names fields, ``-`` for descending."""
-        query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
-        return MemoryFindResult(query, self._matches, self._copy_out)
+        query = self._spec.find_query(
+            mapping, skip=skip, limit=limit, sort=sort, after=after, signer=self._signer
+        )
+        result = MemoryFindResult(query, self._matches, self._copy_out)
+        if query.limit is not None:
+            result._page = PageTracker(self._signer, self._spec, query)
+        return result
 
 
 class MemoryDao(_MemoryDaoBase[Dto]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._crud import DaoCrudTests
+from ._cursors import DaoCursorTests
 from ._find import DaoFindTests
 from ._indexes import DaoIndexTests
 from ._lifecycle import DaoLifecycleTests
@@ -18,6 +19,7 @@ class DaoConformance(
     DaoCrudTests,
     DaoSurrogateIdTests,
     DaoFindTests,
+    DaoCursorTests,
     DaoIndexTests,
     DaoTransactionTests,
     DaoValueTests,
