@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import base64
 import json
 from datetime import UTC, datetime, timedelta, timezone
@@ -185,6 +187,52 @@ class DaoCursorTests(DaoKitBase):
         assert len(seen) == len(set(seen)), "an item was returned twice"
         unchanged = {f"k{number:03}" for number in range(40)} - deleted
         assert unchanged <= set(seen), f"missed {sorted(unchanged - set(seen))}"
+
+    async def test_a_scan_sees_unchanged_items_once_beside_concurrent_writers(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await dao_factory.get_dao(name=unique_name(), dto_model=Ranked, id_field="id")
+        stable = {f"s{number:03}" for number in range(60)}
+        churn = [f"c{number:03}" for number in range(60)]
+        for number, id_ in enumerate([*sorted(stable), *churn]):
+            await dao.insert(Ranked(id=id_, amount=Decimal(number % 9), moment=_NOON))
+        stop = asyncio.Event()
+        progress = asyncio.Condition()
+        writes = 0
+
+        async def writer(name: str) -> None:
+            nonlocal writes
+            turn = 0
+            while not stop.is_set():
+                turn += 1
+                new = Ranked(id=f"{name}{turn:04}", amount=Decimal(turn % 9), moment=_NOON)
+                await dao.insert(new)
+                victim = churn[(turn * 7 + len(name)) % len(churn)]
+                with contextlib.suppress(LookupError):  # already deleted
+                    await dao.delete(victim)
+                async with progress:
+                    writes += 1
+                    progress.notify_all()
+                await asyncio.sleep(0)  # a yield for the reader, not a wait
+
+        tasks = [asyncio.create_task(writer(name)) for name in ("w", "x")]
+        seen: list[str] = []
+        try:
+            after = None
+            while True:
+                result = dao.find_all(mapping={}, sort=["amount"], limit=7, after=after)
+                seen += [item.id for item in await result.to_list()]
+                after = result.next_cursor
+                if after is None:
+                    break
+                async with progress:  # let the writers change the collection before the next page
+                    target = writes + 2
+                    await progress.wait_for(lambda target=target: writes >= target)
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+        assert len(seen) == len(set(seen)), "an item was returned twice"
+        assert stable <= set(seen), f"missed {sorted(stable - set(seen))}"
 
     async def test_altered_or_malformed_cursors_are_refused_before_any_query(
         self, dao_factory: DaoFactoryProtocol
