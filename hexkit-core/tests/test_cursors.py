@@ -11,7 +11,7 @@ from hexkit.testing.dao import Everything, make_everything
 
 pytestmark = pytest.mark.asyncio
 
-SECRET = "s3cr3t-for-the-cursor-tests-only"
+SECRET = "s3cr3t-for-the-cursor-tests-only"  # noqa: S105 - a test key, not a credential
 
 
 async def _cursor_and_dao(config: MemoryDaoConfig) -> str:

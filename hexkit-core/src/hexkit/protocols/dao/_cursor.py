@@ -24,15 +24,13 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from ._errors import InvalidCursorError, PageNotFinishedError
-
-if TYPE_CHECKING:
-    from ._spec import DaoSpec, FindQuery
 
 __all__ = ["CursorSigner", "PageTracker", "Position", "field_value"]
 
@@ -65,6 +63,28 @@ class Position:
 
     keys: tuple[tuple[str, bool], ...]
     values: tuple[Any, ...]
+
+
+class _Spec(Protocol):
+    """What cursors need of a ``DaoSpec`` (a protocol: ``_spec`` imports this module)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def id_field(self) -> str: ...
+    def json_value(self, path: str, value: Any) -> Any: ...
+    def from_json_value(self, path: str, value: Any) -> Any: ...
+
+
+class _Query(Protocol):
+    """What cursors need of a ``FindQuery``."""
+
+    @property
+    def conditions(self) -> Sequence[tuple[str, Any]]: ...
+    @property
+    def sort(self) -> tuple[tuple[str, bool], ...]: ...
+    @property
+    def limit(self) -> int | None: ...
 
 
 def _b64encode(data: bytes) -> str:
@@ -104,13 +124,13 @@ class CursorSigner:
         return hmac.new(self._key, b"\x00".join(parts), hashlib.sha256).digest()[:_TAG_BYTES]
 
     @staticmethod
-    def order(spec: DaoSpec[Any], query: FindQuery) -> tuple[tuple[str, bool], ...]:
+    def order(spec: _Spec, query: _Query) -> tuple[tuple[str, bool], ...]:
         """Return the total order of a find: its sort, then the ID unless sorted by it."""
         if any(path == spec.id_field for path, _ in query.sort):
             return query.sort
         return (*query.sort, (spec.id_field, False))
 
-    def _binding(self, spec: DaoSpec[Any], query: FindQuery) -> str:
+    def _binding(self, spec: _Spec, query: _Query) -> str:
         conditions = sorted(
             (path, spec.json_value(path, value)) for path, value in query.conditions
         )
@@ -122,7 +142,7 @@ class CursorSigner:
         )
         return _b64encode(self._mac(b"binding", text.encode()))
 
-    def encode(self, spec: DaoSpec[Any], query: FindQuery, last: BaseModel) -> str:
+    def encode(self, spec: _Spec, query: _Query, last: BaseModel) -> str:
         """Return the cursor of the position just after ``last`` in this find's order."""
         keys = self.order(spec, query)
         values = [spec.json_value(path, field_value(last, path)) for path, _ in keys]
@@ -133,7 +153,7 @@ class CursorSigner:
         ).encode()
         return f"{_b64encode(payload)}.{_b64encode(self._mac(b'cursor', payload))}"
 
-    def decode(self, spec: DaoSpec[Any], query: FindQuery, cursor: Any) -> Position:
+    def decode(self, spec: _Spec, query: _Query, cursor: Any) -> Position:
         """Return the position a cursor of this find names, or raise ``InvalidCursorError``."""
         if not isinstance(cursor, str):
             raise InvalidCursorError(reason=f"a cursor is a str, got {type(cursor).__name__}")
@@ -166,7 +186,8 @@ class CursorSigner:
             raise InvalidCursorError(reason="it is not a cursor (malformed)")
         try:
             values = tuple(
-                spec.from_json_value(path, value) for (path, _), value in zip(keys, raw, strict=True)
+                spec.from_json_value(path, value)
+                for (path, _), value in zip(keys, raw, strict=True)
             )
         except ValidationError:
             raise InvalidCursorError(
@@ -185,7 +206,7 @@ class PageTracker:
 
     __slots__ = ("_cursor", "_ended", "_left", "_query", "_signer", "_spec")
 
-    def __init__(self, signer: CursorSigner, spec: DaoSpec[Any], query: FindQuery) -> None:
+    def __init__(self, signer: CursorSigner, spec: _Spec, query: _Query) -> None:
         self._signer = signer
         self._spec = spec
         self._query = query

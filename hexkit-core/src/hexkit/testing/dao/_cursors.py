@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import base64
+import contextlib
 import json
+import string
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -55,7 +56,7 @@ def _ranked(number: int) -> Ranked:
 
 
 def _expected(items: list[Ranked], sort: list[str]) -> list[str]:
-    """The reference order: the kit's sort rules, computed here."""
+    """Return the IDs in the reference order: the kit's sort rules, computed here."""
 
     def key(value: Any) -> tuple[int, Any]:
         value = getattr(value, "value", value)  # enums by value
@@ -130,7 +131,7 @@ class DaoCursorTests(DaoKitBase):
         [item] = await result.to_list()
         cursor = result.next_cursor
         assert cursor is not None
-        assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+        assert set(cursor) <= set(string.ascii_letters + string.digits + "-_.")
         head = cursor.split(".")[0]
         payload = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
         assert set(payload) == {"v", "q", "k"}

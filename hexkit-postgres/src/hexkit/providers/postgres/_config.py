@@ -79,7 +79,7 @@ class PostgresConfig(BaseSettings):
     @classmethod
     def _check_cursor_secret(cls, value: SecretStr | None) -> SecretStr | None:
         """Refuse a guessable secret, without echoing it."""
-        if value is not None and len(value.get_secret_value()) < 16:  # noqa: PLR2004
+        if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError(
                 "cursor_secret must have at least 16 characters; generate one, e.g. with"
                 " python -c 'import secrets; print(secrets.token_urlsafe(32))'"

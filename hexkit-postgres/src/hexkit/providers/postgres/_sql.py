@@ -233,9 +233,11 @@ class TableSql:
         for (path, descending), null in zip(keys, nulls, strict=True):
             expression, nullable = self.order_term(path)
             if nullable and null:
-                is_null = f"{expression} IS NULL"
                 # NULLS FIRST ascending: every value is beyond; NULLS LAST: none is.
-                terms.append(("TRUE", f"{expression} IS NOT NULL") if not descending else (is_null, "FALSE"))
+                if descending:
+                    terms.append((f"{expression} IS NULL", "FALSE"))
+                else:
+                    terms.append(("TRUE", f"{expression} IS NOT NULL"))
                 continue
             if path == self.id_field:
                 value = f"${number}"
@@ -275,7 +277,8 @@ class TableSql:
             condition = self.after(keys, nulls, count + 1)
             where = f"{where} AND {condition}" if where else f" WHERE {condition}"
             count += sum(
-                1 for (path, _), null in zip(keys, nulls, strict=True)
+                1
+                for (path, _), null in zip(keys, nulls, strict=True)
                 if not (null and self.order_term(path)[1])
             )
         sql = f"SELECT id, data::text FROM {self.qualified}{where}{self.order_by(query.sort)}"
