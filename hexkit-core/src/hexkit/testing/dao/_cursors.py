@@ -65,7 +65,8 @@ def _expected(items: list[Ranked], sort: list[str]) -> list[str]:
     ordered = sorted(items, key=lambda item: item.id)
     for name in reversed(sort):
         path = name.lstrip("-")
-        ordered.sort(key=lambda item, path=path: key(getattr(item, path)), reverse=name[0] == "-")
+        values = {item.id: key(getattr(item, path)) for item in ordered}
+        ordered.sort(key=lambda item: values[item.id], reverse=name[0] == "-")
     return [item.id for item in ordered]
 
 
@@ -228,7 +229,8 @@ class DaoCursorTests(DaoKitBase):
                     break
                 async with progress:  # let the writers change the collection before the next page
                     target = writes + 2
-                    await progress.wait_for(lambda target=target: writes >= target)
+                    while writes < target:
+                        await progress.wait()
         finally:
             stop.set()
             await asyncio.gather(*tasks)
