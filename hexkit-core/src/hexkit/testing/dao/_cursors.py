@@ -22,7 +22,7 @@ from hexkit.protocols.dao import (
 )
 
 from ._base import DaoKitBase, unique_name
-from ._models import Level, Ranked
+from ._models import Address, Level, Ranked, make_everything
 
 __all__ = ["DaoCursorTests"]
 
@@ -150,6 +150,42 @@ class DaoCursorTests(DaoKitBase):
             pass
         assert result.next_cursor is not None
         await result.aclose()
+
+    async def test_after_without_limit_returns_the_rest(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await self._ranked_dao(dao_factory)
+        sort = ["-label", "amount"]
+        first = dao.find_all(mapping={}, sort=sort, limit=5)
+        head = [item.id async for item in first]
+        rest = dao.find_all(mapping={}, sort=sort, after=first.next_cursor)
+        tail = [item.id for item in await rest.to_list()]
+        assert head + tail == _expected([_ranked(number) for number in range(16)], sort)
+        assert rest.next_cursor is None
+
+    async def test_pages_by_a_nested_path_whose_model_may_be_missing(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await self.everything_dao(dao_factory)
+        cities = ["Berlin", None, "Aachen", None, "Berlin", "Zwickau", None, "aachen"]
+        for number, city in enumerate(cities):
+            item = make_everything(f"id-{number}", number)
+            if city is not None:
+                item.other_address = Address(street="x", city=city)
+            await dao.insert(item)
+        for sort in (["other_address.city"], ["-other_address.city", "-id"]):
+            full = [item.id for item in await dao.find_all(mapping={}, sort=sort).to_list()]
+            paged: list[str] = []
+            after = None
+            while True:
+                result = dao.find_all(mapping={}, sort=sort, limit=3, after=after)
+                paged += [item.id for item in await result.to_list()]
+                after = result.next_cursor
+                if after is None:
+                    break
+            assert paged == full, sort
+            missing = [f"id-{number}" for number, city in enumerate(cities) if city is None]
+            assert set(full[:3] if sort[0][0] != "-" else full[-3:]) == set(missing)
 
     async def test_total_count_ignores_after(self, dao_factory: DaoFactoryProtocol) -> None:
         dao = await self._ranked_dao(dao_factory)
