@@ -7,6 +7,7 @@ import base64
 import contextlib
 import json
 import string
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,7 @@ from hexkit.protocols.dao import (
 )
 
 from ._base import DaoKitBase, unique_name
-from ._models import Address, Level, Ranked, make_everything
+from ._models import Address, IntKeyed, Level, Ranked, UuidKeyed, make_everything
 
 __all__ = ["DaoCursorTests"]
 
@@ -186,6 +187,28 @@ class DaoCursorTests(DaoKitBase):
             assert paged == full, sort
             missing = [f"id-{number}" for number, city in enumerate(cities) if city is None]
             assert set(full[:3] if sort[0][0] != "-" else full[-3:]) == set(missing)
+
+    @pytest.mark.parametrize("sort", [[], ["-key"], ["name", "-key"]])
+    async def test_pages_over_int_and_uuid_ids(
+        self, dao_factory: DaoFactoryProtocol, sort: list[str]
+    ) -> None:
+        ints = await dao_factory.get_dao(name=unique_name(), dto_model=IntKeyed, id_field="key")
+        uuids = await dao_factory.get_dao(name=unique_name(), dto_model=UuidKeyed, id_field="key")
+        for number, key in enumerate([-(2**63), 5, -3, 2**63 - 1, 0, 40, -41]):
+            await ints.insert(IntKeyed(key=key, name="ab"[number % 2]))
+            await uuids.insert(UuidKeyed(key=uuid.UUID(int=abs(key)), name="ab"[number % 2]))
+        for dao in (ints, uuids):
+            full = [item.key for item in await dao.find_all(mapping={}, sort=sort).to_list()]
+            paged: list[Any] = []
+            after = None
+            while True:
+                result = dao.find_all(mapping={}, sort=sort, limit=2, after=after)
+                paged += [item.key for item in await result.to_list()]
+                after = result.next_cursor
+                if after is None:
+                    break
+            assert paged == full
+            assert len(full) == 7
 
     async def test_total_count_ignores_after(self, dao_factory: DaoFactoryProtocol) -> None:
         dao = await self._ranked_dao(dao_factory)
