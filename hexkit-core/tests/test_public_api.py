@@ -22,6 +22,8 @@ EXPECTED = {
         "UnsupportedFieldError", "ValidatedDto", "build_spec", "check_document",
         "DEFAULT_BATCH_SIZE", "BulkFailure", "BulkInsertResult", "BulkItem", "BulkResult",
         "BulkWriteError", "run_bulk",
+        "CursorSigner", "InvalidCursorError", "PageNotFinishedError", "PageTracker", "Position",
+        "field_value",
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",

@@ -165,3 +165,22 @@ async def test_values_a_bson_date_cannot_hold_are_refused_naming_the_field(
         assert await sessions.get_by_id("s1") == session("s1")
     else:
         assert await sessions.find_all(mapping={}).total_count() == 0
+
+
+async def test_pages_by_a_bson_date_continue_from_the_cursor(
+    bson_factory: MongoDbDaoFactory,
+) -> None:
+    dao = await bson_factory.get_dao(name="sessions", dto_model=Session, id_field="id")
+    for number in range(7):
+        expires = AT + timedelta(minutes=number % 3)
+        await dao.insert(session(f"s{number}", expires.astimezone(PLUS_TWO)))
+    full = [item.id for item in await dao.find_all(mapping={}, sort=["-expires"]).to_list()]
+    paged: list[str] = []
+    after = None
+    while True:
+        result = dao.find_all(mapping={}, sort=["-expires"], limit=2, after=after)
+        paged += [item.id for item in await result.to_list()]
+        after = result.next_cursor
+        if after is None:
+            break
+    assert paged == full == ["s2", "s5", "s1", "s4", "s0", "s3", "s6"]

@@ -155,13 +155,14 @@ def test_the_walk_writes_bool_keys_and_odd_enums_as_the_c_encoder_would_not() ->
 
 
 def test_find_statements_are_built_once_per_shape() -> None:
-    from hexkit.protocols.dao import DaoSpec  # noqa: PLC0415
+    from hexkit.protocols.dao import CursorSigner, DaoSpec  # noqa: PLC0415
     from hexkit.providers.postgres._dao import PostgresDao  # noqa: PLC0415
     from hexkit.providers.postgres._sql import TableSql  # noqa: PLC0415
     from hexkit.testing import Everything  # noqa: PLC0415
 
     spec = DaoSpec(name="things", dto_model=Everything, id_field="id", id_type="str")
-    dao = PostgresDao(None, spec, TableSql.for_spec("public", spec))  # type: ignore[arg-type]
+    sql = TableSql.for_spec("public", spec)
+    dao = PostgresDao(None, spec, sql, CursorSigner())  # type: ignore[arg-type]
     by_number = dao.find_sql(spec.find_query({"number": 1}), paged=True)
     assert dao.find_sql(spec.find_query({"number": 2}), paged=True) is by_number
     by_text = dao.find_sql(spec.find_query({"text": "a"}), paged=True)

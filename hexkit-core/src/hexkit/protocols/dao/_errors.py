@@ -28,6 +28,8 @@ Mistakes in how the API is called, raised before any storage is touched::
     ├── DaoNameError (ValueError)                     .name
     ├── UnsupportedFieldError (TypeError)             .model, .field
     ├── InvalidIdError (ValueError)                   .id
+    ├── InvalidCursorError (ValueError)               .reason
+    ├── PageNotFinishedError (RuntimeError)
     └── ProviderClosedError (RuntimeError)            .provider
 
 ``ProviderClosedError`` is a usage error, not a storage failure: the factory's
@@ -52,11 +54,13 @@ __all__ = [
     "FindError",
     "IdFieldError",
     "IndexFieldError",
+    "InvalidCursorError",
     "InvalidDocumentError",
     "InvalidFindMappingError",
     "InvalidIdError",
     "MultipleHitsFoundError",
     "NoHitsFoundError",
+    "PageNotFinishedError",
     "ProviderClosedError",
     "ResourceAlreadyExistsError",
     "ResourceNotFoundError",
@@ -269,6 +273,33 @@ class InvalidIdError(DaoUsageError, ValueError):
         self.id = id_
         detail = f"it {reason}" if reason else f"expected a value of type {expected}"
         super().__init__(f"Invalid ID {id_!r}: {detail}.")
+
+
+class InvalidCursorError(DaoUsageError, ValueError):
+    """A ``find_all(after=...)`` cursor cannot be used for this find; nothing was queried.
+
+    It was altered or is malformed, was signed with another ``cursor_secret``, or was
+    returned by another find (another DAO, mapping or sort); or ``after`` was combined
+    with ``skip``. ``reason`` says which. The cursor itself is not repeated.
+    """
+
+    def __init__(self, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"Cannot continue from this cursor: {reason}. Pass a cursor exactly as a"
+            " find result's next_cursor returned it, with the same mapping and sort, or"
+            " start again from the first page (after=None)."
+        )
+
+
+class PageNotFinishedError(DaoUsageError, RuntimeError):
+    """``next_cursor`` was read before the page was iterated to its end."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "next_cursor is known only once the page is consumed: iterate the result to"
+            " its end (async for, or to_list()) before reading it."
+        )
 
 
 class ProviderClosedError(DaoUsageError, RuntimeError):

@@ -15,6 +15,9 @@ One semantics on every provider, the memory provider being the reference:
   exponent written out, trailing zeros kept, zeros unsigned).
 - Order: only ``SORTABLE_TYPES`` sort; strings by code point, ``None`` first ascending,
   enums by value; ties broken by ID so skip/limit pages are stable.
+- Keyset pages: ``find_all(limit=n, after=cursor)`` continues strictly after the item a
+  cursor names in that total order, as a range scan; ``next_cursor`` of a full page
+  names its last item (see ``_cursor``).
 - DAO names are case-sensitive.
 - Bulk writes (``insert_many``, ``upsert_many``, ``delete_many``) stream their input in
   batches and follow one outcome rule (see ``_bulk``): a ``BulkResult`` when every item
@@ -32,6 +35,7 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 from pydantic import BaseModel
 
 from ._bulk import BulkInsertResult, BulkResult
+from ._cursor import PageTracker
 from ._spec import DaoSpec, IdGenerator, Index, build_spec
 
 __all__ = ["Dao", "DaoFactoryProtocol", "DaoSurrogateId", "FindResult"]
@@ -46,8 +50,23 @@ class FindResult(ABC, Generic[T]):
     """The hits of ``find_all``: an async iterator that streams them.
 
     Iterate it once (``async for``) or collect it with :meth:`to_list`.
-    :meth:`total_count` counts every match, ignoring skip and limit.
+    :meth:`total_count` counts every match, ignoring skip, limit and after.
+    Once consumed, :attr:`next_cursor` says where the next page starts.
     """
+
+    #: Set by providers for a find with a limit; it makes ``next_cursor``.
+    _page: PageTracker | None = None
+
+    @property
+    def next_cursor(self) -> str | None:
+        """The ``after=`` cursor of the next page, once this result is consumed.
+
+        A str (opaque, URL-safe) when the page is full - it returned ``limit`` items,
+        though the next page may turn out empty; ``None`` when it returned fewer, or
+        the find has no limit (nothing follows). Reading it before the result is
+        consumed raises ``PageNotFinishedError``.
+        """
+        return None if self._page is None else self._page.next_cursor
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self
@@ -130,8 +149,14 @@ class _DaoCommon(Protocol[Dto]):
         skip: int | None = None,
         limit: int | None = None,
         sort: Sequence[str] | None = None,
+        after: str | None = None,
     ) -> FindResult[Dto]:
-        """Stream all matches; ``sort`` names fields, a ``-`` prefix sorts descending."""
+        """Stream all matches; ``sort`` names fields, a ``-`` prefix sorts descending.
+
+        ``after`` takes a previous page's ``next_cursor`` (same mapping and sort) and
+        continues right after that page's last item; it cannot be combined with
+        ``skip``, and a cursor that does not fit raises ``InvalidCursorError``.
+        """
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import re
@@ -12,12 +13,14 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ._cursor import CursorSigner, Position
 from ._documents import check_document, check_indexed, indexed_value_problem, value_problem
 from ._errors import (
     CreationModelError,
     DaoNameError,
     IdFieldError,
     IndexFieldError,
+    InvalidCursorError,
     InvalidDocumentError,
     InvalidFindMappingError,
     InvalidIdError,
@@ -80,13 +83,15 @@ class FindQuery:
 
     ``conditions`` holds ``(path, value)`` pairs whose values were validated against
     the field's type, so they compare equal to what ``insert`` stored.
-    ``sort`` holds ``(path, descending)`` pairs.
+    ``sort`` holds ``(path, descending)`` pairs. ``after`` is the decoded position of an
+    ``after=`` cursor: only items strictly after it in the find's total order match.
     """
 
     conditions: tuple[tuple[str, Any], ...]
     skip: int = 0
     limit: int | None = None
     sort: tuple[tuple[str, bool], ...] = ()
+    after: Position | None = None
 
 
 @dataclass(frozen=True)
@@ -244,8 +249,15 @@ class DaoSpec(Generic[Dto]):
         skip: int | None = None,
         limit: int | None = None,
         sort: Sequence[str] | None = None,
+        after: str | None = None,
+        signer: CursorSigner | None = None,
     ) -> FindQuery:
-        """Validate a find request; raise before any storage is touched."""
+        """Validate a find request; raise before any storage is touched.
+
+        ``after`` is a cursor from a previous page's ``next_cursor``, checked with
+        ``signer`` (the factory's); a cursor that does not fit raises
+        ``InvalidCursorError``, as does ``after`` together with ``skip``.
+        """
         if not isinstance(mapping, Mapping):
             raise TypeError(f"The find mapping must be a mapping, got {mapping!r}.")
         for label, number in (("skip", skip), ("limit", limit)):
@@ -256,12 +268,33 @@ class DaoSpec(Generic[Dto]):
         conditions = tuple(
             (key, self._validate_value(mapping, key, value)) for key, value in mapping.items()
         )
-        return FindQuery(
+        query = FindQuery(
             conditions=conditions,
             skip=skip or 0,
             limit=limit,
             sort=self._validate_sort(sort),
         )
+        if after is None:
+            return query
+        if skip is not None:
+            raise InvalidCursorError(
+                reason="after= cannot be combined with skip= (a cursor already says where"
+                " the page starts); drop skip"
+            )
+        position = (signer or CursorSigner()).decode(self, query, after)
+        return dataclasses.replace(query, after=position)
+
+    def json_value(self, path: str, value: Any) -> Any:
+        """Return a value of the field at ``path`` in its JSON form (for cursors)."""
+        if value is None:
+            return None
+        return self._adapter(path).dump_python(value, mode="json")
+
+    def from_json_value(self, path: str, value: Any) -> Any:
+        """Return the field's value from its JSON form; raise ``ValidationError``."""
+        if value is None:
+            return None
+        return self._adapter(path).validate_python(value, strict=False)
 
     def _validate_value(self, mapping: Mapping[str, Any], key: Any, value: Any) -> Any:
         if not isinstance(key, str):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
-from datetime import datetime
-from enum import Enum
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -15,10 +13,12 @@ from hexkit.protocols.dao import (
     BulkInsertResult,
     BulkItem,
     BulkResult,
+    CursorSigner,
     DaoError,
     DaoSpec,
     FindQuery,
     FindResult,
+    PageTracker,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     UniqueConstraintViolationError,
@@ -26,7 +26,7 @@ from hexkit.protocols.dao import (
     single_hit,
 )
 
-from ._find import MemoryFindResult
+from ._find import MemoryFindResult, order_key
 from ._state import (
     DELETED,
     Collection,
@@ -44,14 +44,7 @@ Dto = TypeVar("Dto", bound=BaseModel)
 
 def _sort_key(path: str) -> Any:
     def key(dto: BaseModel) -> tuple[int, Any]:
-        value = field_value(dto, path)
-        if isinstance(value, Enum):
-            value = value.value  # backends store and sort an enum's value
-        elif isinstance(value, datetime):
-            # Backends sort datetimes by their stored text (aware ones in UTC, "+00:00"):
-            # by instant within a kind, and naive and aware ones mixed without an error.
-            value = value.isoformat(timespec="microseconds")
-        return (0, 0) if value is None else (1, value)
+        return order_key(field_value(dto, path))
 
     return key
 
@@ -59,8 +52,9 @@ def _sort_key(path: str) -> Any:
 class _MemoryDaoBase(Generic[Dto]):
     """What both DAO flavours share: everything but ``insert``.
 
-    ``transactions`` is the factory's open transaction of this task and ``lifetime``
-    whether the factory is open, the only factory state a DAO reads.
+    ``transactions`` is the factory's open transaction of this task, ``lifetime``
+    whether the factory is open and ``signer`` its cursor signer, the only factory
+    state a DAO reads.
     """
 
     def __init__(
@@ -69,8 +63,10 @@ class _MemoryDaoBase(Generic[Dto]):
         spec: DaoSpec[Dto],
         collection: Collection,
         lifetime: Lifetime,
+        signer: CursorSigner,
     ) -> None:
         self._transactions = transactions
+        self._signer = signer
         self._lifetime = lifetime
         self._spec = spec
         self._collection = collection
@@ -299,10 +295,16 @@ class _MemoryDaoBase(Generic[Dto]):
         skip: int | None = None,
         limit: int | None = None,
         sort: Sequence[str] | None = None,
+        after: str | None = None,
     ) -> FindResult[Dto]:
         """Return the matches; ``sort`` names fields, ``-`` for descending."""
-        query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
-        return MemoryFindResult(query, self._matches, self._copy_out)
+        query = self._spec.find_query(
+            mapping, skip=skip, limit=limit, sort=sort, after=after, signer=self._signer
+        )
+        result = MemoryFindResult(query, self._matches, self._copy_out)
+        if query.limit is not None:
+            result._page = PageTracker(self._signer, self._spec, query)
+        return result
 
 
 class MemoryDao(_MemoryDaoBase[Dto]):

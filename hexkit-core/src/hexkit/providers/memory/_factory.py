@@ -10,7 +10,14 @@ from typing import Any, ClassVar
 from pydantic_settings import BaseSettings
 
 from hexkit.migrations import MigrationStore
-from hexkit.protocols.dao import Dao, DaoFactoryProtocol, DaoSpec, DaoSurrogateId, TransactionError
+from hexkit.protocols.dao import (
+    CursorSigner,
+    Dao,
+    DaoFactoryProtocol,
+    DaoSpec,
+    DaoSurrogateId,
+    TransactionError,
+)
 
 from ._config import MemoryDaoConfig
 from ._dao import MemoryDao, MemoryDaoSurrogateId
@@ -28,6 +35,7 @@ class MemoryDaoFactory(DaoFactoryProtocol):
     def __init__(self, config: MemoryDaoConfig | None = None) -> None:
         self._config = config or MemoryDaoConfig()
         self._lifetime = Lifetime(type(self).__name__)
+        self._signer = CursorSigner(self._config.cursor_secret)
         self._collections: dict[str, Collection] = {}
         self._migrations = StateHolder()
         self._transaction: ContextVar[Transaction | None] = ContextVar(
@@ -65,8 +73,10 @@ class MemoryDaoFactory(DaoFactoryProtocol):
         for index in spec.indexes:
             collection.add_index(index)
         if spec.dto_creation_model is not None:
-            return MemoryDaoSurrogateId(self._transaction, spec, collection, self._lifetime)
-        return MemoryDao(self._transaction, spec, collection, self._lifetime)
+            return MemoryDaoSurrogateId(
+                self._transaction, spec, collection, self._lifetime, self._signer
+            )
+        return MemoryDao(self._transaction, spec, collection, self._lifetime, self._signer)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

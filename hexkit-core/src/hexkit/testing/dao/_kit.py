@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._bulk import DaoBulkTests
 from ._crud import DaoCrudTests
+from ._cursors import DaoCursorTests
 from ._find import DaoFindTests
 from ._found import DaoFoundTests
 from ._indexes import DaoIndexTests
@@ -21,6 +22,7 @@ class DaoConformance(
     DaoCrudTests,
     DaoSurrogateIdTests,
     DaoFindTests,
+    DaoCursorTests,
     DaoIndexTests,
     DaoTransactionTests,
     DaoValueTests,

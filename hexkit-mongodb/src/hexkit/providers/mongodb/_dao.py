@@ -17,12 +17,15 @@ from hexkit.protocols.dao import (
     BulkInsertResult,
     BulkItem,
     BulkResult,
+    CursorSigner,
     DaoError,
     DaoSpec,
     DocumentTooLargeError,
     FindQuery,
     FindResult,
     InvalidDocumentError,
+    PageTracker,
+    Position,
     ProviderClosedError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
@@ -62,13 +65,21 @@ class _MongoDbDaoBase(Generic[Dto]):
     """What both DAO flavours share: everything but ``insert``.
 
     ``sessions`` is the factory's state a DAO needs (the transaction's session and the
-    client's health); ``bson_dates`` says whether this collection keeps BSON dates.
+    client's health); ``bson_dates`` says whether this collection keeps BSON dates;
+    ``signer`` signs and checks find cursors with the factory's secret.
     """
 
     def __init__(
-        self, sessions: Sessions, spec: DaoSpec[Dto], collection: Collection, *, bson_dates: bool
+        self,
+        sessions: Sessions,
+        spec: DaoSpec[Dto],
+        collection: Collection,
+        *,
+        bson_dates: bool,
+        signer: CursorSigner,
     ) -> None:
         self._sessions = sessions
+        self._signer = signer
         self._spec = spec
         self._collection = collection
         self._name = spec.name
@@ -144,6 +155,31 @@ class _MongoDbDaoBase(Generic[Dto]):
             else {"$eq": encode_value(value, self._find_dates)}
             for path, value in query.conditions
         }
+
+    def _after(self, position: Position) -> dict[str, Any]:
+        """Return the filter of documents strictly after ``position`` in the find's order.
+
+        An ``$or`` of one branch per key: the keys before it equal, this one beyond.
+        Comparisons only match values of the same BSON type, so ``$gt`` never matches a
+        null; nulls sort first ascending and last descending (``{path: None}`` also
+        matches a missing field, which sorts as null).
+        """
+        branches: list[dict[str, Any]] = []
+        equal: list[dict[str, Any]] = []
+        for (path, descending), value in zip(position.keys, position.values, strict=True):
+            field = self._path(path)
+            stored = None if value is None else encode_value(value, self._dates)
+            beyond: dict[str, Any] | None
+            if stored is None:
+                beyond = None if descending else {field: {"$ne": None}}
+            elif descending:
+                beyond = {"$or": [{field: {"$lt": stored}}, {field: None}]}
+            else:
+                beyond = {field: {"$gt": stored}}
+            if beyond is not None:
+                branches.append({"$and": [*equal, beyond]} if equal else beyond)
+            equal.append({field: None} if stored is None else {field: {"$eq": stored}})
+        return {"$or": branches} if branches else {"_id": {"$in": []}}
 
     def _sort(self, query: FindQuery) -> list[tuple[str, int]]:
         keys = [(self._path(path), DESCENDING if desc else ASCENDING) for path, desc in query.sort]
@@ -326,19 +362,26 @@ class _MongoDbDaoBase(Generic[Dto]):
         skip: int | None = None,
         limit: int | None = None,
         sort: Sequence[str] | None = None,
+        after: str | None = None,
     ) -> FindResult[Dto]:
         """Stream the matches; ``sort`` names fields, ``-`` for descending."""
-        query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
-        return MongoFindResult(
+        query = self._spec.find_query(
+            mapping, skip=skip, limit=limit, sort=sort, after=after, signer=self._signer
+        )
+        result = MongoFindResult(
             self._collection,
             query,
             filter_=self._filter(query),
+            after=None if query.after is None else self._after(query.after),
             sort=self._sort(query),
             session=self._session(),
             to_dto=self._to_dto,
             translate=self._translated,
             check_open=self._sessions.check_open,
         )
+        if query.limit is not None:
+            result._page = PageTracker(self._signer, self._spec, query)
+        return result
 
 
 class MongoDbDao(_MongoDbDaoBase[Dto]):

@@ -11,6 +11,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
+    CursorSigner,
     Dao,
     DaoError,
     DaoFactoryProtocol,
@@ -63,6 +64,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
         self._database = client[config.db_name]
         self._transactions_supported: bool | None = None
         self._sessions = Sessions(client)
+        self._signer = CursorSigner(config.cursor_secret)
 
     def __repr__(self) -> str:
         return (
@@ -148,8 +150,12 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
                 ) from error
         bson_dates = spec.name in self._config.bson_date_collections
         if spec.dto_creation_model is not None:
-            return MongoDbDaoSurrogateId(self._sessions, spec, collection, bson_dates=bson_dates)
-        return MongoDbDao(self._sessions, spec, collection, bson_dates=bson_dates)
+            return MongoDbDaoSurrogateId(
+                self._sessions, spec, collection, bson_dates=bson_dates, signer=self._signer
+            )
+        return MongoDbDao(
+            self._sessions, spec, collection, bson_dates=bson_dates, signer=self._signer
+        )
 
     async def _check_transactions(self) -> None:
         if self._transactions_supported is None:

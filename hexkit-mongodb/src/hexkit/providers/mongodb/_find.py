@@ -42,6 +42,7 @@ class MongoFindResult(FindResult[Dto]):
         query: FindQuery,
         *,
         filter_: Mapping[str, Any],
+        after: Mapping[str, Any] | None = None,
         sort: list[tuple[str, int]],
         session: Session | None,
         to_dto: Callable[[Document], Dto],
@@ -52,6 +53,7 @@ class MongoFindResult(FindResult[Dto]):
         self._collection = collection
         self._query = query
         self._filter = filter_
+        self._find_filter = filter_ if after is None else {"$and": [filter_, after]}
         self._sort = sort
         self._session = session
         self._to_dto = to_dto
@@ -65,7 +67,7 @@ class MongoFindResult(FindResult[Dto]):
         if self._query.limit is not None:
             options["limit"] = self._query.limit
         options["sort"] = self._sort  # by ID at least: stable pages
-        return self._collection.find(self._filter, session=self._session, **options)
+        return self._collection.find(self._find_filter, session=self._session, **options)
 
     async def _fetch(self) -> None:
         if self._exhausted:
@@ -86,12 +88,20 @@ class MongoFindResult(FindResult[Dto]):
         # The per-document path of every find_all: kept to one C-level next().
         document = next(self._documents, None)
         if document is None:
-            await self._fetch()
+            try:
+                await self._fetch()
+            except StopAsyncIteration:
+                if self._page is not None:
+                    self._page.ended()
+                raise
             document = next(self._documents)
-        return self._to_dto(document)
+        dto = self._to_dto(document)
+        if self._page is not None:
+            self._page.seen(dto)
+        return dto
 
     async def total_count(self) -> int:
-        """Count every match, ignoring skip and limit."""
+        """Count every match, ignoring skip, limit and after."""
         self._check_open()
         try:
             return await self._collection.count_documents(self._filter, session=self._session)

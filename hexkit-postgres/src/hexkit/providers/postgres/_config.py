@@ -67,6 +67,25 @@ class PostgresConfig(BaseSettings):
         " PgBouncer in transaction-pooling mode needs.",
     )
 
+    cursor_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs find_all page cursors (at least 16 characters). None"
+        " signs with a random key made once per process: cursors then fail after a restart"
+        " and on other instances; set the same secret on every instance behind one"
+        " load balancer.",
+    )
+
+    @field_validator("cursor_secret")
+    @classmethod
+    def _check_cursor_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refuse a guessable secret, without echoing it."""
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError(
+                "cursor_secret must have at least 16 characters; generate one, e.g. with"
+                " python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
     @field_validator("postgres_dsn")
     @classmethod
     def _check_scheme(cls, value: SecretStr) -> SecretStr:

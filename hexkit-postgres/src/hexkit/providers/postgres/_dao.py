@@ -11,11 +11,13 @@ from hexkit.protocols.dao import (
     BulkInsertResult,
     BulkItem,
     BulkResult,
+    CursorSigner,
     DaoError,
     DaoSpec,
     FindQuery,
     FindResult,
     InvalidIdError,
+    PageTracker,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     single_hit,
@@ -38,8 +40,11 @@ _MAX_CACHED_FINDS = 256  # distinct (fields, sort, paged) shapes of finds kept p
 class _PostgresDaoBase(Generic[Dto]):
     """What both DAO flavours share: everything but ``insert``."""
 
-    def __init__(self, connections: Connections, spec: DaoSpec[Dto], sql: TableSql) -> None:
+    def __init__(
+        self, connections: Connections, spec: DaoSpec[Dto], sql: TableSql, signer: CursorSigner
+    ) -> None:
         self._connections = connections
+        self._signer = signer
         self._spec = spec
         self._sql = sql
         self._name = spec.name
@@ -77,8 +82,9 @@ class _PostgresDaoBase(Generic[Dto]):
         return self._key(id_), data
 
     def find_sql(self, query: FindQuery, *, paged: bool) -> str:
-        """Return the SELECT of a find, built once per shape (fields, sort, paging)."""
-        shape = (tuple(path for path, _ in query.conditions), query.sort, paged)
+        """Return the SELECT of a find, built once per shape (fields, sort, paging, after)."""
+        after = None if query.after is None else tuple(v is None for v in query.after.values)
+        shape = (tuple(path for path, _ in query.conditions), query.sort, paged, after)
         sql = self._finds.get(shape)
         if sql is None:
             if len(self._finds) >= _MAX_CACHED_FINDS:
@@ -91,6 +97,18 @@ class _PostgresDaoBase(Generic[Dto]):
             self._key(value) if path == self._id_field else dump_value(value)
             for path, value in query.conditions
         ]
+
+    def _after_args(self, query: FindQuery) -> tuple[Any, ...]:
+        """Return the parameters of the keyset condition (see ``TableSql.after``)."""
+        if query.after is None:
+            return ()
+        args: list[Any] = []
+        for (path, _), value in zip(query.after.keys, query.after.values, strict=True):
+            if path == self._id_field:
+                args.append(self._key(value))
+            elif value is not None or not self._sql.order_term(path)[1]:
+                args.append(dump_value(value))
+        return tuple(args)
 
     def _to_dto(self, id_: Any, text: str) -> Dto:
         try:
@@ -211,17 +229,24 @@ class _PostgresDaoBase(Generic[Dto]):
         skip: int | None = None,
         limit: int | None = None,
         sort: Sequence[str] | None = None,
+        after: str | None = None,
     ) -> FindResult[Dto]:
         """Stream the matches; ``sort`` names fields, ``-`` for descending."""
-        query = self._spec.find_query(mapping, skip=skip, limit=limit, sort=sort)
+        query = self._spec.find_query(
+            mapping, skip=skip, limit=limit, sort=sort, after=after, signer=self._signer
+        )
         statement = FindStatement(
             collection=self._name,
             select=self.find_sql(query, paged=True),
             count=lambda: self._sql.count(query),
             args=self._condition_args(query),
             to_dto=self._to_dto,
+            after_args=self._after_args(query),
         )
-        return PostgresFindResult(self._connections, query, statement)
+        result = PostgresFindResult(self._connections, query, statement)
+        if query.limit is not None:
+            result._page = PageTracker(self._signer, self._spec, query)
+        return result
 
 
 class PostgresDao(_PostgresDaoBase[Dto]):

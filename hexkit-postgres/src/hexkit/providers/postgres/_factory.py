@@ -10,6 +10,7 @@ import asyncpg
 
 from hexkit.migrations import MigrationStore
 from hexkit.protocols.dao import (
+    CursorSigner,
     Dao,
     DaoError,
     DaoFactoryProtocol,
@@ -40,6 +41,7 @@ class PostgresDaoFactory(DaoFactoryProtocol):
     def __init__(self, *, connections: Connections) -> None:
         self._connections = connections
         self._config = connections.config
+        self._signer = CursorSigner(self._config.cursor_secret)
         self._ready: set[tuple[Any, ...]] = set()  # keyed by physical table names
         self._state = StateTable(connections)
 
@@ -104,8 +106,8 @@ class PostgresDaoFactory(DaoFactoryProtocol):
             )
             self._ready.add(ready_key)
         if spec.dto_creation_model is not None:
-            return PostgresDaoSurrogateId(self._connections, spec, sql)
-        return PostgresDao(self._connections, spec, sql)
+            return PostgresDaoSurrogateId(self._connections, spec, sql, self._signer)
+        return PostgresDao(self._connections, spec, sql, self._signer)
 
     async def _create(self, connection: Connection, sql: TableSql, spec: DaoSpec[Any]) -> None:
         """Create schema, table and indexes idempotently; safe when many run at once.

@@ -33,8 +33,9 @@ FIND_BATCH_SIZE = 500
 class FindStatement(Generic[Dto]):
     """What a find result needs from its DAO: the statements, their arguments, a decoder.
 
-    ``select`` takes ``args`` then skip and limit; ``count`` builds the COUNT on demand
-    (``total_count`` is rare); ``to_dto`` turns a row's ID and JSONB text into a DTO.
+    ``select`` takes ``args``, then ``after_args`` (the keyset condition's), then skip and
+    limit; ``count`` builds the COUNT on demand (``total_count`` is rare) and takes
+    ``args``; ``to_dto`` turns a row's ID and JSONB text into a DTO.
     """
 
     collection: str
@@ -42,6 +43,7 @@ class FindStatement(Generic[Dto]):
     count: Callable[[], str]
     args: list[Any]
     to_dto: Callable[[Any, str], Dto]
+    after_args: tuple[Any, ...] = ()
 
 
 class PostgresFindResult(FindResult[Dto]):
@@ -55,6 +57,7 @@ class PostgresFindResult(FindResult[Dto]):
         self._statement = statement
         self._name = statement.collection
         self._args = statement.args
+        self._select_args = (*statement.args, *statement.after_args)
         self._to_dto = statement.to_dto
         self._rows: list[Record] = []
         self._position = 0
@@ -66,10 +69,18 @@ class PostgresFindResult(FindResult[Dto]):
 
     async def __anext__(self) -> Dto:
         if self._position >= len(self._rows):
-            await self._next_batch()
+            try:
+                await self._next_batch()
+            except StopAsyncIteration:
+                if self._page is not None:
+                    self._page.ended()
+                raise
         row = self._rows[self._position]
         self._position += 1
-        return self._to_dto(row[0], row[1])
+        dto = self._to_dto(row[0], row[1])
+        if self._page is not None:
+            self._page.seen(dto)
+        return dto
 
     async def _next_batch(self) -> None:
         if self._done:
@@ -77,7 +88,7 @@ class PostgresFindResult(FindResult[Dto]):
         limit = self._query.limit
         if self._cursor is None and limit is not None and limit <= FIND_BATCH_SIZE:
             sql = self._statement.select
-            args = (*self._args, self._query.skip, limit)
+            args = (*self._select_args, self._query.skip, limit)
             self._rows = await self._connections.run(
                 lambda connection: connection.fetch(sql, *args), collection=self._name
             )
@@ -122,7 +133,7 @@ class PostgresFindResult(FindResult[Dto]):
 
     async def _open_cursor(self, connection: Connection) -> Cursor:
         return await connection.cursor(
-            self._statement.select, *self._args, self._query.skip, self._query.limit
+            self._statement.select, *self._select_args, self._query.skip, self._query.limit
         )
 
     async def _give_back(self, error: BaseException | None = None) -> None:
@@ -132,7 +143,7 @@ class PostgresFindResult(FindResult[Dto]):
             await self._connections.release(owned, error)
 
     async def total_count(self) -> int:
-        """Count every match, ignoring skip and limit."""
+        """Count every match, ignoring skip, limit and after."""
         sql = self._statement.count()
         count: int = await self._connections.run(
             lambda connection: connection.fetchval(sql, *self._args), collection=self._name

@@ -59,8 +59,13 @@ def short_name(name: str, *, keep: int = 54) -> str:
 
 
 def create_table(qualified: str, id_type: str) -> str:
-    """Return the idempotent CREATE TABLE of a DAO table (``id_type``: a column type)."""
-    return f"CREATE TABLE IF NOT EXISTS {qualified} (id {id_type} PRIMARY KEY, data jsonb NOT NULL)"
+    """Return the idempotent CREATE TABLE of a DAO table (``id_type``: a column type).
+
+    A text ID column is ``COLLATE "C"``: finds order IDs by code point, so its primary key
+    index then serves that order (and keyset pages, ``id > $n``) instead of a full sort.
+    """
+    column = f'{id_type} COLLATE "C"' if id_type == "text" else id_type
+    return f"CREATE TABLE IF NOT EXISTS {qualified} (id {column} PRIMARY KEY, data jsonb NOT NULL)"
 
 
 def name_comment(qualified: str, name: str) -> str:
@@ -191,35 +196,98 @@ class TableSql:
             parts.append(f"{self.path(path)} = ${number}{cast}")
         return " WHERE " + " AND ".join(parts)
 
-    def order_by(self, sort: Sequence[tuple[str, bool]]) -> str:
-        """Return an ORDER BY with a total order: the ID breaks every tie.
+    def order_term(self, path: str) -> tuple[str, bool]:
+        """Return the expression a find sorts ``path`` by, and whether it may be SQL NULL.
 
         Fields stored as JSON strings sort by code point (``COLLATE "C"``), whatever the
-        database's collation, so the order matches Python's; others in JSONB's order
-        (null first, then numbers by value, ...).
+        database's collation, so the order matches Python's, and a JSON null is SQL NULL
+        there; others sort in JSONB's order (null first, then numbers by value, ...).
         """
+        if path == self.id_field:
+            return ('id COLLATE "C"' if self.id_type == "text" else "id"), False
+        expression = self.path(path)
+        if _is_textual(self.spec.annotation_of(path)):
+            return f"({expression} #>> '{{}}') COLLATE \"C\"", True
+        return expression, False
+
+    def order_by(self, sort: Sequence[tuple[str, bool]]) -> str:
+        """Return an ORDER BY with a total order: the ID breaks every tie (see ``order_term``)."""
         keys = []
         for path, descending in sort:
+            expression, nullable = self.order_term(path)
             direction = "DESC" if descending else "ASC"
-            expression = self.path(path)
-            if path != self.id_field and _is_textual(self.spec.annotation_of(path)):
-                nulls = "NULLS LAST" if descending else "NULLS FIRST"
-                expression = f"({expression} #>> '{{}}') COLLATE \"C\""
-                keys.append(f"{expression} {direction} {nulls}")
-            elif path == self.id_field and self.id_type == "text":
-                keys.append(f'id COLLATE "C" {direction}')
-            else:
-                keys.append(f"{expression} {direction}")
+            if nullable:
+                direction += " NULLS LAST" if descending else " NULLS FIRST"
+            keys.append(f"{expression} {direction}")
         if all(path != self.id_field for path, _ in sort):
-            keys.append('id COLLATE "C"' if self.id_type == "text" else "id")
+            keys.append(self.order_term(self.id_field)[0])
         return " ORDER BY " + ", ".join(keys)
 
+    def after(self, keys: Sequence[tuple[str, bool]], nulls: Sequence[bool], first: int) -> str:
+        """Return the keyset condition: rows strictly after a position in ``ORDER BY keys``.
+
+        ``keys`` is the find's total order (the ID last), ``nulls`` says which of the
+        position's values are None. Each non-null value of a key that may be SQL NULL, and
+        every value of the others (JSON null included), is a parameter, numbered from
+        ``$first`` left to right; text values travel as their JSON text. The condition is
+        nested, ``k1 >= v1 AND (k1 > v1 OR (...))``, so an index on the leading key
+        serves it as a range scan. NULLs sort first ascending and last descending.
+        """
+        terms: list[tuple[str, str]] = []  # (at or beyond the value, beyond it) per key
+        number = first
+        for (path, descending), null in zip(keys, nulls, strict=True):
+            expression, nullable = self.order_term(path)
+            if nullable and null:
+                # NULLS FIRST ascending: every value is beyond; NULLS LAST: none is.
+                if descending:
+                    terms.append((f"{expression} IS NULL", "FALSE"))
+                else:
+                    terms.append(("TRUE", f"{expression} IS NOT NULL"))
+                continue
+            if path == self.id_field:
+                value = f"${number}"
+            elif nullable:
+                value = f"(${number}::jsonb #>> '{{}}')"
+            else:
+                value = f"${number}::jsonb"
+            number += 1
+            operator = "<" if descending else ">"
+            beyond = f"{expression} {operator} {value}"
+            at_or_beyond = f"{expression} {operator}= {value}"
+            if nullable and descending:  # NULLS LAST: nulls come after every value
+                beyond = f"({beyond} OR {expression} IS NULL)"
+                at_or_beyond = f"({at_or_beyond} OR {expression} IS NULL)"
+            terms.append((at_or_beyond, beyond))
+        condition = terms[-1][1]
+        for at_or_beyond, beyond in reversed(terms[:-1]):
+            if at_or_beyond == "TRUE":
+                condition = f"({beyond} OR {condition})"
+            elif beyond == "FALSE":
+                condition = f"({at_or_beyond} AND {condition})"
+            else:
+                condition = f"({at_or_beyond} AND ({beyond} OR {condition}))"
+        return condition
+
     def find(self, query: FindQuery, *, paged: bool) -> str:
-        """Return the SELECT of a find; with ``paged``, OFFSET and LIMIT parameters follow."""
-        sql = f"SELECT id, data::text FROM {self.qualified}{self.where(query.conditions)}"
-        sql += self.order_by(query.sort)
+        """Return the SELECT of a find; with ``paged``, OFFSET and LIMIT parameters follow.
+
+        With ``query.after``, the keyset condition's parameters (see :meth:`after`) come
+        after the conditions' and before OFFSET and LIMIT.
+        """
+        where = self.where(query.conditions)
+        count = len(query.conditions)
+        if query.after is not None:
+            keys, values = query.after.keys, query.after.values
+            nulls = [value is None for value in values]
+            condition = self.after(keys, nulls, count + 1)
+            where = f"{where} AND {condition}" if where else f" WHERE {condition}"
+            count += sum(
+                1
+                for (path, _), null in zip(keys, nulls, strict=True)
+                if not (null and self.order_term(path)[1])
+            )
+        sql = f"SELECT id, data::text FROM {self.qualified}{where}{self.order_by(query.sort)}"
         if paged:
-            count = len(query.conditions)
             sql += f" OFFSET ${count + 1} LIMIT ${count + 2}"
         return sql
 
