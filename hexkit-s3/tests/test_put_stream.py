@@ -202,6 +202,11 @@ async def test_parts_of_varied_chunks_and_a_short_last_part_arrive_intact(
     expected = [data[start : start + 5 * MIB] for start in range(0, len(data), 5 * MIB)]
     async with s3.open_storage(**SMALL_PARTS, s3_multipart_concurrency=2) as storage:
         await storage.put_object("varied", "mutable", _reused_buffer(data, seed=12))
+    # A threshold above the part size holds several of the caller's chunks at once.
+    async with s3.open_storage(
+        **SMALL_PARTS | {"s3_multipart_threshold": 12 * MIB}, s3_multipart_concurrency=2
+    ) as storage:
+        await storage.put_object("varied", "ahead", _reused_buffer(data, seed=14))
         sizes = random.Random(13)
         pieces = []
         start = 0
@@ -215,7 +220,7 @@ async def test_parts_of_varied_chunks_and_a_short_last_part_arrive_intact(
                 yield piece
 
         await storage.put_object("varied", "immutable", immutable())
-    for object_id in ("mutable", "immutable"):
+    for object_id in ("mutable", "ahead", "immutable"):
         metadata = await s3.storage.get_object_metadata("varied", object_id)
         assert (metadata.size, metadata.etag) == (len(data), _multipart_etag(expected))
         assert _sha256(await drain(s3.storage.get_object("varied", object_id))) == _sha256(data)

@@ -40,8 +40,9 @@ async def _chunks(data: Data) -> AsyncGenerator[tuple[memoryview, bool], None]:
 class Buffer:
     """The caller's stream, read only as far ahead as the threshold or a part needs.
 
-    Held pieces never alias a buffer the caller may reuse: such chunks are copied into a
-    part before the next read, and only what does not fit is copied aside.
+    A chunk the caller may reuse (``bytearray``, ``memoryview``) is valid only until the
+    stream is read again: :meth:`fill` copies it, :meth:`fill_part` writes it into the
+    part and holds what does not fit only until its next call, which uses it up first.
     """
 
     def __init__(self, data: Data) -> None:
@@ -58,19 +59,14 @@ class Buffer:
             self.exhausted = True
             return None
 
-    def _hold(self, piece: memoryview, mutable: bool, *, front: bool = False) -> None:
-        held = memoryview(bytes(piece)) if mutable else piece
-        if front:
-            self._pieces.appendleft(held)
-        else:
-            self._pieces.append(held)
-        self.size += len(held)
-
     async def fill(self, limit: int) -> None:
         """Read from the source until ``limit`` bytes are held or it ends."""
         while self.size < limit and not self.exhausted:
             if (chunk := await self._next()) is not None:
-                self._hold(*chunk)
+                piece, mutable = chunk
+                # Held across further reads: copy what the caller may overwrite meanwhile.
+                self._pieces.append(memoryview(bytes(piece)) if mutable else piece)
+                self.size += len(piece)
 
     async def close(self) -> None:
         """Stop reading: close our generator over the caller's stream."""
@@ -100,17 +96,20 @@ class Buffer:
         written, size = 0, len(part)
         while written < size:
             if self._pieces:
-                piece, mutable = self._pieces.popleft(), False
+                piece = self._pieces.popleft()
                 self.size -= len(piece)
             elif self.exhausted or (chunk := await self._next()) is None:
                 break
             else:
-                piece, mutable = chunk
+                piece, _ = chunk
             count = min(len(piece), size - written)
             part[written : written + count] = piece[:count]
             written += count
             if count < len(piece):
-                self._hold(piece[count:], mutable, front=True)
+                # Uncopied, even from a buffer the caller reuses: held pieces are used up
+                # before the stream is read again.
+                self._pieces.appendleft(piece[count:])
+                self.size += len(piece) - count
         return written
 
 
