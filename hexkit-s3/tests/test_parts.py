@@ -23,4 +23,5 @@ def test_a_part_body_shows_only_its_length_of_a_larger_buffer() -> None:
     assert pool.acquire() is buffer
     pool.release(buffer)
     pool.close()
-    assert buffer.closed and pool.live == 0
+    assert buffer.closed
+    assert pool.live == 0

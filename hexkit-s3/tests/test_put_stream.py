@@ -8,15 +8,14 @@ import mmap
 import random
 import threading
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from botocore.exceptions import ConnectionClosedError
 
 from hexkit.protocols.objstorage import StorageUnavailableError
-from hexkit.providers.s3 import S3ObjectStorage
-from hexkit.providers.s3 import _parts
+from hexkit.providers.s3 import S3ObjectStorage, _parts
 from hexkit.providers.s3.testutils import S3Fixture
 
 from ._helpers import MIB, after_call, chunks, drain, on_call, payload
@@ -263,7 +262,7 @@ async def test_a_retried_part_resends_its_own_bytes_while_later_parts_reuse_buff
 
 
 class _CountedMap(mmap.mmap):
-    made: list[_CountedMap] = []
+    made: ClassVar[list[_CountedMap]] = []
 
     def __new__(cls, *args: Any, **kwargs: Any) -> _CountedMap:
         made = super().__new__(cls, *args, **kwargs)
@@ -293,4 +292,3 @@ async def test_part_buffers_are_reused_bounded_and_closed(
             await upload
     assert 1 <= len(_CountedMap.made) <= 2  # eight parts, two buffers
     assert all(part.closed for part in _CountedMap.made)
-
