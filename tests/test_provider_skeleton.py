@@ -74,7 +74,7 @@ EXTRAS = {
     # statements; the migration state table; bulk writes and their per-item outcomes
     "postgres": {"_sql.py", "_migration_state.py", "_bulk.py"},
     # multipart streaming and copy; secret redaction; open uploads (listing, stale clean-up)
-    "s3": {"_transfers.py", "_redact.py", "_uploads.py"},
+    "s3": {"_transfers.py", "_parts.py", "_redact.py", "_uploads.py"},
 }
 # Names other providers once used for a standard job, and the module that has that job.
 RENAMED = {

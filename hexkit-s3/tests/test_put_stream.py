@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import mmap
+import random
 import threading
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from botocore.exceptions import ConnectionClosedError
 
 from hexkit.protocols.objstorage import StorageUnavailableError
-from hexkit.providers.s3 import S3ObjectStorage
+from hexkit.providers.s3 import S3ObjectStorage, _parts
 from hexkit.providers.s3.testutils import S3Fixture
 
 from ._helpers import MIB, after_call, chunks, drain, on_call, payload
@@ -167,3 +170,125 @@ async def test_get_object_yields_chunks_of_the_configured_size(s3: S3Fixture) ->
         parts = [chunk async for chunk in storage.get_object("chunks", "c")]
     assert [len(part) for part in parts] == [300, 300, 300, 100]
     assert b"".join(parts) == data
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _part_number(request: Any) -> int:
+    return int(parse_qs(urlsplit(request.url).query)["partNumber"][0])
+
+
+async def _reused_buffer(data: bytes, seed: int) -> AsyncIterator[Any]:
+    """Yield ``data`` in chunks of random sizes, all in one buffer overwritten each time."""
+    sizes = random.Random(seed)
+    block = bytearray(3 * MIB)
+    start = 0
+    while start < len(data):
+        size = min(sizes.randint(1, 3 * MIB), len(data) - start)
+        block[:size] = data[start : start + size]
+        start += size
+        yield memoryview(block)[:size]
+        block[:] = bytes(len(block))  # the caller reuses its buffer: nothing may alias it
+
+
+async def test_parts_of_varied_chunks_and_a_short_last_part_arrive_intact(
+    s3: S3Fixture,
+) -> None:
+    await s3.populate_buckets(["varied"])
+    data = payload(4 * 5 * MIB + 12_345, seed=11)
+    expected = [data[start : start + 5 * MIB] for start in range(0, len(data), 5 * MIB)]
+    async with s3.open_storage(**SMALL_PARTS, s3_multipart_concurrency=2) as storage:
+        await storage.put_object("varied", "mutable", _reused_buffer(data, seed=12))
+    # A threshold above the part size holds several of the caller's chunks at once.
+    async with s3.open_storage(
+        **SMALL_PARTS | {"s3_multipart_threshold": 12 * MIB}, s3_multipart_concurrency=2
+    ) as storage:
+        await storage.put_object("varied", "ahead", _reused_buffer(data, seed=14))
+        sizes = random.Random(13)
+        pieces = []
+        start = 0
+        while start < len(data):
+            size = sizes.randint(1, 7 * MIB)
+            pieces.append(data[start : start + size])
+            start += size
+
+        async def immutable() -> AsyncIterator[bytes]:
+            for piece in pieces:
+                yield piece
+
+        await storage.put_object("varied", "immutable", immutable())
+    for object_id in ("mutable", "ahead", "immutable"):
+        metadata = await s3.storage.get_object_metadata("varied", object_id)
+        assert (metadata.size, metadata.etag) == (len(data), _multipart_etag(expected))
+        assert _sha256(await drain(s3.storage.get_object("varied", object_id))) == _sha256(data)
+
+
+async def test_a_retried_part_resends_its_own_bytes_while_later_parts_reuse_buffers(
+    s3: S3Fixture,
+) -> None:
+    """Part 1 fails after its body was read, and is retried only once part 3 was built.
+
+    With two parts in flight there are two part buffers; part 3 can only be built into the
+    one part 2 gave back. Had part 1's buffer been reused, its retry would send other bytes.
+    """
+    await s3.populate_buckets(["retried"])
+    data = payload(4 * 5 * MIB + 999, seed=21)
+    expected = [data[start : start + 5 * MIB] for start in range(0, len(data), 5 * MIB)]
+    third_part_sent = threading.Event()
+    attempts: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def flaky_first_part(request: Any, **_: Any) -> None:
+        number = _part_number(request)
+        with lock:
+            attempts[number] = attempts.get(number, 0) + 1
+            first_try = attempts[number] == 1
+        if number == 3:
+            third_part_sent.set()
+        if number == 1 and first_try:
+            request.body.read()  # the body went out, then the connection broke
+            assert third_part_sent.wait(timeout=60), "part 3 was never sent"
+            raise ConnectionClosedError(endpoint_url="http://injected-failure")
+
+    async with s3.open_storage(**SMALL_PARTS, s3_multipart_concurrency=2) as storage:
+        storage._client.meta.events.register("before-send.s3.UploadPart", flaky_first_part)
+        await storage.put_object("retried", "r", chunks(data, 700_000))
+    assert attempts == {1: 2, 2: 1, 3: 1, 4: 1, 5: 1}
+    metadata = await s3.storage.get_object_metadata("retried", "r")
+    assert (metadata.size, metadata.etag) == (len(data), _multipart_etag(expected))
+    assert _sha256(await drain(s3.storage.get_object("retried", "r"))) == _sha256(data)
+
+
+class _CountedMap(mmap.mmap):
+    made: ClassVar[list[_CountedMap]] = []
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _CountedMap:
+        made = super().__new__(cls, *args, **kwargs)
+        cls.made.append(made)
+        return made
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["finished", "failed"])
+async def test_part_buffers_are_reused_bounded_and_closed(
+    s3: S3Fixture, monkeypatch: pytest.MonkeyPatch, fail: bool
+) -> None:
+    await s3.populate_buckets(["pool"])
+    monkeypatch.setattr(_CountedMap, "made", [])
+    monkeypatch.setattr(_parts.mmap, "mmap", _CountedMap)
+
+    def break_part_five(params: dict[str, Any], **_: Any) -> None:
+        if fail and params["PartNumber"] == 5:
+            raise ConnectionClosedError(endpoint_url="http://injected-failure")
+
+    async with s3.open_storage(**SMALL_PARTS, s3_multipart_concurrency=2) as storage:
+        on_call(storage, "UploadPart", break_part_five)
+        upload = storage.put_object("pool", "p", chunks(payload(8 * 5 * MIB), MIB))
+        if fail:
+            with pytest.raises(StorageUnavailableError):
+                await upload
+        else:
+            await upload
+    assert 1 <= len(_CountedMap.made) <= 2  # eight parts, two buffers
+    assert all(part.closed for part in _CountedMap.made)

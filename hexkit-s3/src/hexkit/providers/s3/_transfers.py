@@ -12,8 +12,7 @@ import contextlib
 import functools
 import logging
 import math
-import mmap
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from hexkit.protocols.objstorage import (
@@ -25,8 +24,11 @@ from hexkit.protocols.objstorage import (
 
 from ._config import S3Config
 from ._driver import Runner
+from ._parts import Buffer, PartBody, PartPool
 
 if TYPE_CHECKING:
+    import mmap
+
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 __all__ = ["conditional_write", "multipart_copy", "put_stream"]
@@ -44,86 +46,6 @@ def conditional_write(config: S3Config) -> dict[str, Any]:
     past the protocol's existence check gets ``ObjectAlreadyExistsError``.
     """
     return {"IfNoneMatch": "*"} if config.s3_conditional_writes else {}
-
-
-async def _pieces(data: Data) -> AsyncGenerator[memoryview, None]:
-    """Yield ``data`` as read-only views, copying only what the caller could still change."""
-    if isinstance(data, bytes | bytearray | memoryview):
-        yield memoryview(bytes(data) if not isinstance(data, bytes) else data)
-        return
-    source: AsyncIterable[Any] = data
-    async for chunk in source:
-        if isinstance(chunk, bytes):
-            yield memoryview(chunk)  # immutable: no copy needed
-        elif isinstance(chunk, bytearray | memoryview):
-            yield memoryview(bytes(chunk))  # the caller may reuse its buffer
-        else:
-            raise TypeError(f"put_object's data must yield bytes, got {type(chunk)!r}.")
-
-
-class _Buffer:
-    """Pieces of the stream not yet sent; ``take`` joins them with a single copy."""
-
-    def __init__(self, data: Data) -> None:
-        self._source = _pieces(data)
-        self._pieces: list[memoryview] = []
-        self.size = 0
-        self.exhausted = False
-
-    async def fill(self, limit: int) -> None:
-        """Read from the source until ``limit`` bytes are held or it ends."""
-        while self.size < limit and not self.exhausted:
-            try:
-                piece = await anext(self._source)
-            except StopAsyncIteration:
-                self.exhausted = True
-            else:
-                self._pieces.append(piece)
-                self.size += len(piece)
-
-    async def close(self) -> None:
-        """Stop reading: close our generator over the caller's stream."""
-        await self._source.aclose()
-
-    def take_part(self, limit: int) -> mmap.mmap:
-        """Like :meth:`take`, into an anonymous memory map (for parts of at least 5 MiB).
-
-        The map's pages go back to the OS as soon as it is closed; a ``bytes`` part would
-        return to the allocator, which keeps freed blocks of this size mapped, so the
-        process would hold more than the parts in flight.
-        """
-        size = min(limit, self.size)
-        part = mmap.mmap(-1, size)
-        wanted = size
-        while wanted:
-            piece = self._pieces[0]
-            if len(piece) <= wanted:
-                part.write(self._pieces.pop(0))
-                wanted -= len(piece)
-            else:
-                part.write(piece[:wanted])
-                self._pieces[0] = piece[wanted:]
-                wanted = 0
-        part.seek(0)
-        self.size -= size
-        return part
-
-    def take(self, limit: int) -> bytes:
-        """Remove and return up to ``limit`` bytes (views into the rest stay uncopied)."""
-        taken: list[memoryview] = []
-        wanted = limit
-        while wanted and self._pieces:
-            piece = self._pieces[0]
-            if len(piece) <= wanted:
-                taken.append(self._pieces.pop(0))
-                wanted -= len(piece)
-            else:
-                taken.append(piece[:wanted])
-                self._pieces[0] = piece[wanted:]
-                wanted = 0
-        body = b"".join(taken)
-        self.size -= len(body)
-        return body
 
 
 class _Parts:
@@ -256,11 +178,12 @@ async def put_stream(
 ) -> None:
     """Upload ``data`` with one PUT below the threshold, else as a concurrent multipart upload.
 
-    At most ``s3_multipart_concurrency`` parts are held, in flight or being filled, so
-    memory stays near (concurrency + 1) x chunk size whatever the object's size.
+    At most ``s3_multipart_concurrency`` parts are held, in flight or being filled, each
+    in a reused buffer, so memory stays near concurrency x chunk size (plus the threshold
+    read ahead to decide) whatever the object's size.
     """
     extra: dict[str, Any] = {} if content_type is None else {"ContentType": content_type}
-    buffer = _Buffer(data)
+    buffer = Buffer(data)
     try:
         await _put_buffered(runner, config, bucket_id, object_id, buffer, extra)
     finally:
@@ -272,7 +195,7 @@ async def _put_buffered(
     config: S3Config,
     bucket_id: str,
     object_id: str,
-    buffer: _Buffer,
+    buffer: Buffer,
     extra: dict[str, Any],
 ) -> None:
     chunk_size = config.s3_multipart_chunk_size
@@ -295,8 +218,11 @@ async def _put_buffered(
     )
     upload_id: str = created["UploadId"]
     parts = _Parts(config.s3_multipart_concurrency)
+    # One buffer per slot: a slot is reserved before a buffer is taken and freed only
+    # after its request gave the buffer back, so a free one is always there.
+    pool = PartPool(chunk_size, config.s3_multipart_concurrency)
 
-    async def upload(number: int, body: mmap.mmap) -> CompletedPartTypeDef:
+    async def upload(number: int, part: mmap.mmap, length: int) -> CompletedPartTypeDef:
         try:
             answer = await runner.call(
                 runner.client.upload_part,
@@ -304,11 +230,15 @@ async def _put_buffered(
                 Key=object_id,
                 UploadId=upload_id,
                 PartNumber=number,
-                # An mmap reads, seeks and tells like the file objects botocore takes.
-                Body=cast("IO[Any]", body),
+                # Re-read from the start on a retry; the buffer is ours until we return.
+                Body=cast("IO[Any]", PartBody(part, length)),
             )
-        finally:
-            body.close()
+        except BaseException:
+            # After a timeout or a cancellation a thread may still be reading the buffer:
+            # never hand it to another part (the upload fails and is aborted anyway).
+            pool.discard(part)
+            raise
+        pool.release(part)
         return {"PartNumber": number, "ETag": answer["ETag"]}
 
     async def produce() -> None:
@@ -317,28 +247,38 @@ async def _put_buffered(
             # Reserve the slot before reading: at most the parts in flight and the one
             # being filled are ever held in memory.
             await parts.reserve()
-            await buffer.fill(chunk_size)
-            if not buffer.size:
+            part = pool.acquire()
+            try:
+                length = await buffer.fill_part(part)
+            except BaseException:
+                pool.release(part)
+                raise
+            if not length:
+                pool.release(part)
                 parts.unreserve()
                 return
             number += 1
             if number > MAX_PART_NUMBER:
+                pool.release(part)
                 raise ValueError(
                     f"Object {object_id!r} needs more than {MAX_PART_NUMBER} parts of"
                     f" {chunk_size} bytes; raise s3_multipart_chunk_size to upload it."
                 )
-            parts.launch(functools.partial(upload, number, buffer.take_part(chunk_size)))
+            parts.launch(functools.partial(upload, number, part, length))
 
-    await _finish_or_abort(
-        runner,
-        parts,
-        produce(),
-        bucket_id=bucket_id,
-        object_id=object_id,
-        upload_id=upload_id,
-        abort=True,
-        condition=condition,
-    )
+    try:
+        await _finish_or_abort(
+            runner,
+            parts,
+            produce(),
+            bucket_id=bucket_id,
+            object_id=object_id,
+            upload_id=upload_id,
+            abort=True,
+            condition=condition,
+        )
+    finally:
+        pool.close()  # buffers still in a request are closed when it gives them back
 
 
 async def multipart_copy(
