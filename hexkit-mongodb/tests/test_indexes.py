@@ -90,6 +90,6 @@ async def test_find_on_an_indexed_field_uses_the_index(mongodb: MongoDbFixture) 
         name="planned", dto_model=Everything, id_field="id", indexes=[Index("number")]
     )
     await dao.insert(make_everything("a", 4))
-    query = dao._filter(dao._spec.find_query({"number": 4}))  # type: ignore[attr-defined]
+    query = dao._queries.filter(dao._spec.find_query({"number": 4}))  # type: ignore[attr-defined]
     plan = await mongodb.dao_factory._database["planned"].find(query).explain()
     assert "IXSCAN" in str(plan["queryPlanner"]["winningPlan"])

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import bson
 from bson.decimal128 import Decimal128
 from bson.errors import InvalidDocument
 from pydantic import BaseModel, ValidationError
-from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError, PyMongoError
 
 from hexkit.protocols.dao import (
@@ -21,11 +19,9 @@ from hexkit.protocols.dao import (
     DaoError,
     DaoSpec,
     DocumentTooLargeError,
-    FindQuery,
     FindResult,
     InvalidDocumentError,
     PageTracker,
-    Position,
     ProviderClosedError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
@@ -37,17 +33,15 @@ from ._codec import (
     BsonDateError,
     bson_date,
     bson_date_or_text,
-    datetime_condition,
     datetime_text,
     decimal_fields,
     decode_decimals,
     encode_document,
-    encode_value,
     to_decimal,
 )
 from ._driver import Collection, Document, Session, Sessions
 from ._errors import translated
-from ._find import MongoFindResult
+from ._find import MongoFindResult, MongoQueries
 
 __all__ = ["MongoDbDao", "MongoDbDaoSurrogateId"]
 
@@ -91,6 +85,7 @@ class _MongoDbDaoBase(Generic[Dto]):
         self._bson_dates = bson_dates
         self._dates = bson_date if self._bson_dates else datetime_text
         self._find_dates = bson_date_or_text if self._bson_dates else datetime_text
+        self._queries = MongoQueries(self._id_field, self._dates, self._find_dates)
         self._bulk = MongoBulk(sessions, collection, spec.name, spec.id_field, self._translated)
 
     def __repr__(self) -> str:
@@ -141,51 +136,6 @@ class _MongoDbDaoBase(Generic[Dto]):
                 " (the collection is listed in bson_date_collections, so its datetimes are"
                 " stored as BSON dates)",
             ) from error
-
-    def _path(self, path: str) -> str:
-        return "_id" if path == self._id_field else path
-
-    def _filter(self, query: FindQuery) -> dict[str, Any]:
-        # "$eq" makes every value literal: a dict such as {"$ne": None} is compared
-        # as a value and never read as an operator.
-        # A datetime also matches a BSON date of the same instant (other tools' data).
-        return {
-            self._path(path): datetime_condition(value)
-            if isinstance(value, datetime)
-            else {"$eq": encode_value(value, self._find_dates)}
-            for path, value in query.conditions
-        }
-
-    def _after(self, position: Position) -> dict[str, Any]:
-        """Return the filter of documents strictly after ``position`` in the find's order.
-
-        An ``$or`` of one branch per key: the keys before it equal, this one beyond.
-        Comparisons only match values of the same BSON type, so ``$gt`` never matches a
-        null; nulls sort first ascending and last descending (``{path: None}`` also
-        matches a missing field, which sorts as null).
-        """
-        branches: list[dict[str, Any]] = []
-        equal: list[dict[str, Any]] = []
-        for (path, descending), value in zip(position.keys, position.values, strict=True):
-            field = self._path(path)
-            stored = None if value is None else encode_value(value, self._dates)
-            beyond: dict[str, Any] | None
-            if stored is None:
-                beyond = None if descending else {field: {"$ne": None}}
-            elif descending:
-                beyond = {"$or": [{field: {"$lt": stored}}, {field: None}]}
-            else:
-                beyond = {field: {"$gt": stored}}
-            if beyond is not None:
-                branches.append({"$and": [*equal, beyond]} if equal else beyond)
-            equal.append({field: None} if stored is None else {field: {"$eq": stored}})
-        return {"$or": branches} if branches else {"_id": {"$in": []}}
-
-    def _sort(self, query: FindQuery) -> list[tuple[str, int]]:
-        keys = [(self._path(path), DESCENDING if desc else ASCENDING) for path, desc in query.sort]
-        if all(path != "_id" for path, _ in keys):
-            keys.append(("_id", ASCENDING))  # a total order, so skip/limit pages are stable
-        return keys
 
     def _to_dto(self, document: Document) -> Dto:
         id_ = document.pop("_id", None)
@@ -328,7 +278,7 @@ class _MongoDbDaoBase(Generic[Dto]):
         query = self._spec.find_query(mapping)
         try:
             total: int = await self._collection.count_documents(
-                self._filter(query), session=self._session()
+                self._queries.filter(query), session=self._session()
             )
         except PyMongoError as error:
             raise self._translated(error) from error
@@ -349,7 +299,9 @@ class _MongoDbDaoBase(Generic[Dto]):
         """Return the single match or raise ``NoHitsFoundError``/``MultipleHitsFoundError``."""
         query = self._spec.find_query(mapping, limit=2)
         try:
-            cursor = self._collection.find(self._filter(query), limit=2, session=self._session())
+            cursor = self._collection.find(
+                self._queries.filter(query), limit=2, session=self._session()
+            )
             documents = await cursor.to_list(length=2)
         except PyMongoError as error:
             raise self._translated(error) from error
@@ -371,9 +323,9 @@ class _MongoDbDaoBase(Generic[Dto]):
         result = MongoFindResult(
             self._collection,
             query,
-            filter_=self._filter(query),
-            after=None if query.after is None else self._after(query.after),
-            sort=self._sort(query),
+            filter_=self._queries.filter(query),
+            after=None if query.after is None else self._queries.after(query.after),
+            sort=self._queries.sort(query),
             session=self._session(),
             to_dto=self._to_dto,
             translate=self._translated,

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any, ClassVar
 
+import pymongo
 from pymongo import ASCENDING
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
@@ -43,6 +44,9 @@ def _server_lost(error: BaseException) -> bool:
             return True
     return False
 
+
+# Seconds an abort may take on a server already known to be lost (it cannot answer).
+_LOST_SERVER_GRACE = 0.05
 
 # Server codes for "an index with these keys exists with other options".
 _INDEX_CONFLICT_CODES = frozenset({85, 86})
@@ -193,6 +197,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             await maybe_await(session.start_transaction())
         except PyMongoError as error:
             raise self._translated(error, collection="<transaction>") from error
+        lost = False
         try:
             with self._sessions.bound(session):
                 try:
@@ -201,7 +206,8 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
                     # The server drops an unfinished transaction on its own if this fails,
                     # and an abort sent to a lost or hung server would only cost another
                     # mongo_timeout before the caller hears of the failure.
-                    if not _server_lost(error):
+                    lost = _server_lost(error)
+                    if not lost:
                         with suppress(PyMongoError):
                             await session.abort_transaction()
                     raise
@@ -219,5 +225,8 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
                         " committed, retry the transaction."
                     ) from error
         finally:
-            with suppress(PyMongoError):  # ending a session only frees server resources early
+            # Ending a session only frees server resources early. It aborts a transaction
+            # still open, which on a lost server would wait another mongo_timeout: there,
+            # the abort gets a token deadline (PyMongo's client-side timeout).
+            with suppress(PyMongoError), pymongo.timeout(_LOST_SERVER_GRACE if lost else None):
                 await maybe_await(session.end_session())

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import PyMongoError
 
-from hexkit.protocols.dao import DaoError, FindQuery, FindResult, ProviderClosedError
+from hexkit.protocols.dao import DaoError, FindQuery, FindResult, Position, ProviderClosedError
 
+from ._codec import datetime_condition, encode_value
 from ._driver import Collection, Cursor, Document, Session, maybe_await
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["BATCH_SIZE", "MongoFindResult"]
+__all__ = ["BATCH_SIZE", "MongoFindResult", "MongoQueries"]
 
 Dto = TypeVar("Dto", bound=BaseModel)
 
@@ -117,3 +120,66 @@ class MongoFindResult(FindResult[Dto]):
                 await maybe_await(cursor.close())
             except PyMongoError as error:
                 raise self._translate(error) from error
+
+
+class MongoQueries:
+    """Translates the protocol's find queries into MongoDB filters and sorts for one DAO.
+
+    ``dates`` encodes a datetime as the collection stores it, ``find_dates`` as a find
+    value matches it (also a BSON date of the same instant, for other tools' data).
+    """
+
+    def __init__(
+        self,
+        id_field: str,
+        dates: Callable[[datetime], Any],
+        find_dates: Callable[[datetime], Any],
+    ) -> None:
+        self._id_field = id_field
+        self._dates = dates
+        self._find_dates = find_dates
+
+    def path(self, path: str) -> str:
+        return "_id" if path == self._id_field else path
+
+    def filter(self, query: FindQuery) -> dict[str, Any]:
+        # "$eq" makes every value literal: a dict such as {"$ne": None} is compared
+        # as a value and never read as an operator.
+        # A datetime also matches a BSON date of the same instant (other tools' data).
+        return {
+            self.path(path): datetime_condition(value)
+            if isinstance(value, datetime)
+            else {"$eq": encode_value(value, self._find_dates)}
+            for path, value in query.conditions
+        }
+
+    def after(self, position: Position) -> dict[str, Any]:
+        """Return the filter of documents strictly after ``position`` in the find's order.
+
+        An ``$or`` of one branch per key: the keys before it equal, this one beyond.
+        Comparisons only match values of the same BSON type, so ``$gt`` never matches a
+        null; nulls sort first ascending and last descending (``{path: None}`` also
+        matches a missing field, which sorts as null).
+        """
+        branches: list[dict[str, Any]] = []
+        equal: list[dict[str, Any]] = []
+        for (path, descending), value in zip(position.keys, position.values, strict=True):
+            field = self.path(path)
+            stored = None if value is None else encode_value(value, self._dates)
+            beyond: dict[str, Any] | None
+            if stored is None:
+                beyond = None if descending else {field: {"$ne": None}}
+            elif descending:
+                beyond = {"$or": [{field: {"$lt": stored}}, {field: None}]}
+            else:
+                beyond = {field: {"$gt": stored}}
+            if beyond is not None:
+                branches.append({"$and": [*equal, beyond]} if equal else beyond)
+            equal.append({field: None} if stored is None else {field: {"$eq": stored}})
+        return {"$or": branches} if branches else {"_id": {"$in": []}}
+
+    def sort(self, query: FindQuery) -> list[tuple[str, int]]:
+        keys = [(self.path(path), DESCENDING if desc else ASCENDING) for path, desc in query.sort]
+        if all(path != "_id" for path, _ in keys):
+            keys.append(("_id", ASCENDING))  # a total order, so skip/limit pages are stable
+        return keys
