@@ -117,7 +117,9 @@ _CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"prices": {"bb": Decimal(1), "a": Decimal(2), "": Decimal(3), "\u00e9": Decimal(4)}},
         {"prices": {"": Decimal(3), "a": Decimal(2), "bb": Decimal(1), "\u00e9": Decimal(4)}},
     ),
-    "set-kept": ({"tags": {"b", "a", "\u00e9"}}, {"tags": {"b", "a", "\u00e9"}}),
+    # A set reads back built in set_order: its iteration order (and JSON) then no longer
+    # depends on the hash seed of the process that wrote it.
+    "set-kept": ({"tags": {"b", "a", "\u00e9"}}, {"tags": set_order({"b", "a", "\u00e9"})}),
     # Found by the DAO machine: equal sets built in other orders serialised differently.
     # (Sixteen members make it likely that some collide in the hash table, whose iteration
     # order then depends on the order they were added in.)
