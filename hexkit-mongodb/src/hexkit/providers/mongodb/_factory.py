@@ -228,5 +228,11 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             # Ending a session only frees server resources early. It aborts a transaction
             # still open, which on a lost server would wait another mongo_timeout: there,
             # the abort gets a token deadline (PyMongo's client-side timeout).
-            with suppress(PyMongoError), pymongo.timeout(_LOST_SERVER_GRACE if lost else None):
-                await maybe_await(session.end_session())
+            if lost and self._config.mongo_driver == "motor":
+                # Motor ends a session in a worker thread that PyMongo's deadline does not
+                # reach; its implicit abort would wait another mongo_timeout for a server
+                # known to be gone. The server drops the session on its own.
+                pass
+            else:
+                with suppress(PyMongoError), pymongo.timeout(_LOST_SERVER_GRACE if lost else None):
+                    await maybe_await(session.end_session())
