@@ -30,8 +30,10 @@ nox.options.error_on_external_run = True
 
 PYTHON = "3.11"
 DIST, INDEX = ROOT / "dist", ROOT / "index"
-# What the reference file services in examples/ need on top of hexkit.
-EXAMPLE_DEPS = ["fastapi>=0.110", "uvicorn>=0.30", "httpx>=0.27"]
+# What the example applications in examples/ need on top of hexkit[fastapi].
+EXAMPLE_DEPS = ["uvicorn>=0.30", "httpx>=0.27"]
+# The example applications mypy --strict checks with the src trees.
+EXAMPLES = ["examples/file_services", "examples/fastapi_app"]
 # What `hexkit providers` must list as usable when installed from the wheels.
 WHEEL_PROVIDERS = {
     ("dao", "memory", "hexkit"),
@@ -57,7 +59,7 @@ def install_editable(session: nox.Session, *extras: str) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run every test suite: core, providers and cross-distribution tests."""
-    install_editable(session, "testing")
+    install_editable(session, "testing", "fastapi")
     install(session, "packaging", *EXAMPLE_DEPS)
     session.run("pytest", *TEST_PATHS, "tests", "tools/tests", *session.posargs)
 
@@ -73,9 +75,9 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """Type-check the src trees and the example services with mypy --strict."""
-    install_editable(session, "testing")
+    install_editable(session, "testing", "fastapi")
     install(session, "mypy==2.4.1", "boto3-stubs[s3]", *EXAMPLE_DEPS)
-    session.run("mypy", *SOURCES, "examples/file_services")
+    session.run("mypy", *SOURCES, *EXAMPLES)
 
 
 @nox.session(python=PYTHON)
@@ -112,7 +114,7 @@ def wheeltest(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """Run the file services on embedded servers and push a 20 MiB file through them."""
-    install_editable(session)
+    install_editable(session, "fastapi")
     install(session, *EXAMPLE_DEPS)
     env = {"PYTHONPATH": "examples"}
     session.run("python", "-m", "file_services.demo", *session.posargs, env=env)

@@ -17,6 +17,7 @@ from tools.import_contracts import (
     core_to_plugin,
     cross_provider,
     layer_breaches,
+    optional_breaches,
     private_reaches,
     repository_sources,
     scan,
@@ -68,11 +69,30 @@ def test_every_package_imports_only_the_layers_below_it(repository: list[Import]
     )
 
 
+def test_optional_dependencies_are_imported_only_by_their_extras_package(
+    repository: list[Import],
+) -> None:
+    found = optional_breaches(repository)
+    assert not found, "An optional dependency imported outside its extra's package:\n" + (
+        "\n".join(f"  {item} (only {owner} may)" for item, owner in found)
+    )
+
+
 def test_the_scan_sees_the_whole_repository(repository: list[Import]) -> None:
     importers = {item.importer for item in repository}
-    for module in ("hexkit.cli._main", "hexkit.registry._registry", "hexkit.testing.dao._crud"):
+    for module in (
+        "hexkit.cli._main",
+        "hexkit.registry._registry",
+        "hexkit.testing.dao._crud",
+        "hexkit.fastapi._lifespan",
+    ):
         assert module in importers
-    for module in ("hexkit.providers.mongodb._dao", "hexkit.providers.s3", "file_services.demo"):
+    for module in (
+        "hexkit.providers.mongodb._dao",
+        "hexkit.providers.s3",
+        "file_services.demo",
+        "fastapi_app.app",
+    ):
         assert module in importers
 
 
@@ -160,4 +180,35 @@ def test_an_arrow_back_up_is_found() -> None:
     assert [(item.importer, layer) for item, layer in layer_breaches(imports)] == [
         ("hexkit.providers.x._dao", "provider"),
         ("hexkit.registry", "hexkit.registry"),
+    ]
+
+
+def test_an_arrow_into_or_out_of_the_fastapi_adapter_is_found() -> None:
+    imports = synthetic(
+        {
+            "hexkit.fastapi._ok": "from hexkit.registry import open_provider\n",
+            "hexkit.fastapi._bad": "from hexkit.testing import free_port\n",
+            "hexkit.registry._bad": "from hexkit.fastapi import add_problem_handlers\n",
+            "hexkit.providers.x._dao": "import hexkit.fastapi\n",
+        }
+    )
+    assert [(item.importer, layer) for item, layer in layer_breaches(imports)] == [
+        ("hexkit.fastapi._bad", "hexkit.fastapi"),
+        ("hexkit.providers.x._dao", "provider"),
+        ("hexkit.registry._bad", "hexkit.registry"),
+    ]
+
+
+def test_an_optional_dependency_imported_outside_its_package_is_found() -> None:
+    imports = synthetic(
+        {
+            "hexkit.fastapi._ok": "from fastapi import Depends\nimport starlette.types\n",
+            "hexkit.registry._bad": "from fastapi.responses import JSONResponse\n",
+            "hexkit.protocols.dao._bad": "def f():\n    import starlette\n",
+            "fastapi_app.app": "from fastapi import FastAPI\n",
+        }
+    )
+    assert [(item.importer, item.target) for item, _ in optional_breaches(imports)] == [
+        ("hexkit.protocols.dao._bad", "starlette"),
+        ("hexkit.registry._bad", "fastapi.responses"),
     ]

@@ -15,8 +15,9 @@ or entry points, are not imports here). The rules, one test each:
     ``__future__`` aside) from outside the package that owns it, that is the private
     module's parent package and its sub-packages;
 (c) no provider ``hexkit.providers.X`` imports another provider ``hexkit.providers.Y``;
-(d) the core (``hexkit.protocols``, ``.registry``, ``.migrations``, ``.testing``, ``.cli``)
-    imports no plugin provider: the registry and the CLI find them through entry points;
+(d) the core (``hexkit.protocols``, ``.registry``, ``.migrations``, ``.testing``, ``.cli``,
+    ``.fastapi``) imports no plugin provider: the registry and the CLI find them through
+    entry points;
 (e) the layers, bottom to top; a package imports only the hexkit packages listed for it
     (and itself)::
 
@@ -27,6 +28,11 @@ or entry points, are not imports here). The rules, one test each:
         hexkit.testing                      protocols, registry, migrations, providers.memory
         hexkit.providers.X.testutils        protocols, registry, migrations, testing
         hexkit.cli                          protocols, registry, migrations
+        hexkit.fastapi                      protocols, registry
+
+(f) an optional dependency of the core is imported only by the package of its extra
+    (``fastapi`` and ``starlette`` by ``hexkit.fastapi``), so the core imports without it;
+    nothing of hexkit imports ``hexkit.fastapi`` (the examples may).
 
 Module names come from each file's place under its root: ``hexkit-*/src`` for the
 distributions, ``bench/`` and ``examples/`` for the scripts and example services (both are
@@ -49,7 +55,14 @@ SOURCE_ROOTS = [
     ROOT / "bench",
     ROOT / "examples",
 ]
-CORE = ("hexkit.protocols", "hexkit.registry", "hexkit.migrations", "hexkit.testing", "hexkit.cli")
+CORE = (
+    "hexkit.protocols",
+    "hexkit.registry",
+    "hexkit.migrations",
+    "hexkit.testing",
+    "hexkit.cli",
+    "hexkit.fastapi",
+)
 PLUGIN_PROVIDERS = ("mongodb", "postgres", "s3")
 _BELOW_PROVIDERS = ("hexkit.protocols", "hexkit.registry", "hexkit.migrations")
 LAYERS: dict[str, tuple[str, ...]] = {
@@ -59,6 +72,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # The kit compares every provider with the reference, the core's memory provider.
     "hexkit.testing": (*_BELOW_PROVIDERS, "hexkit.providers.memory"),
     "hexkit.cli": _BELOW_PROVIDERS,
+    # An adapter for applications: it opens providers through the registry, by name.
+    "hexkit.fastapi": ("hexkit.protocols", "hexkit.registry"),
     "provider": _BELOW_PROVIDERS,
     "provider testutils": (*_BELOW_PROVIDERS, "hexkit.testing"),
 }
@@ -281,6 +296,24 @@ def layer_breaches(imports: Iterable[Import]) -> list[tuple[Import, str]]:
         name, own = layer
         if not any(within(item.target, allowed) for allowed in (own, *LAYERS[name])):
             found.append((item, name))
+    return found
+
+
+# (f) optional dependencies ----------------------------------------------------------------
+
+# Third-party package -> the one hexkit package that may import it (its extra's package).
+OPTIONAL_IMPORTS: dict[str, str] = {"fastapi": "hexkit.fastapi", "starlette": "hexkit.fastapi"}
+
+
+def optional_breaches(imports: Iterable[Import]) -> list[tuple[Import, str]]:
+    """Return imports of an optional dependency by hexkit modules outside its package."""
+    found = []
+    for item in imports:
+        if not within(item.importer, "hexkit"):
+            continue
+        for dependency, owner in OPTIONAL_IMPORTS.items():
+            if within(item.target, dependency) and not within(item.importer, owner):
+                found.append((item, owner))
     return found
 
 

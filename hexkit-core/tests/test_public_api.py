@@ -59,6 +59,13 @@ EXPECTED = {
         "migration_status", "rename_field", "split_collection", "check_migrations", "store_of",
     },
     "hexkit.cli": {"main"},
+    "hexkit.fastapi": {
+        "ERROR_ROOTS", "ERROR_STATUSES", "MAX_VALUE_CHARS", "PROBLEM_MEDIA_TYPE",
+        "DaoDependency", "DaoFactoryDep", "Lifespan", "ObjectStorageDep", "ProblemResponse",
+        "ProviderSettings", "Providers", "add_problem_handlers", "get_dao_factory",
+        "get_object_storage", "get_providers", "hexkit_lifespan", "open_providers",
+        "problem_detail", "problem_response", "providers_of", "status_of",
+    },
     "hexkit.testing.dao": {
         "Address", "Color", "DaoConformance", "Everything", "Level", "make_everything",
     },
