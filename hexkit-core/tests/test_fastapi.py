@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 import pytest
@@ -34,6 +34,7 @@ from hexkit.fastapi import (
     add_problem_handlers,
     get_providers,
     hexkit_lifespan,
+    providers_of,
     status_of,
 )
 from hexkit.protocols import dao as dao_errors
@@ -270,6 +271,10 @@ def things_app(settings: ProviderSettings) -> FastAPI:
     async def factory(factory: DaoFactoryDep) -> str:
         return type(factory).__name__
 
+    @app.get("/providers")
+    async def providers(providers: Annotated[Providers, Depends(get_providers)]) -> list[str]:
+        return [type(provider).__name__ for provider in providers.daos.values()]
+
     @app.put("/objects/{bucket_id}/{object_id}")
     async def put_object(bucket_id: str, object_id: str, storage: ObjectStorageDep) -> None:
         if not await storage.does_bucket_exist(bucket_id):
@@ -287,11 +292,12 @@ def things_app(settings: ProviderSettings) -> FastAPI:
 async def test_the_lifespan_opens_the_named_providers_and_closes_them_on_shutdown() -> None:
     app = things_app(ProviderSettings(dao_provider="memory", objstorage_provider="memory"))
     async with serve(app) as client:
-        providers: Providers = await get_providers_of(app)
+        providers = providers_of(app.state)
         assert (await client.put("/things/a", params={"size": 3})).status_code == 200
         assert (await client.get("/things/a")).json() == {"thing_id": "a", "size": 3}
         assert (await client.get("/things/b")).status_code == 404
         assert (await client.get("/factory")).json() == "MemoryDaoFactory"
+        assert (await client.get("/providers")).json() == ["MemoryDao"]
         assert (await client.put("/objects/my-bucket/a.txt")).status_code == 200
         missing = await client.delete("/objects/my-bucket/b.txt")
         assert missing.status_code == 404
@@ -303,12 +309,7 @@ async def test_the_lifespan_opens_the_named_providers_and_closes_them_on_shutdow
     with pytest.raises(obj_errors.StorageClosedError):
         await providers.object_storage.does_bucket_exist("my-bucket")
     with pytest.raises(RuntimeError, match="providers are not open"):
-        await get_providers_of(app)
-
-
-async def get_providers_of(app: FastAPI) -> Providers:
-    request: Any = type("FakeRequest", (), {"app": app})()
-    return await get_providers(request)
+        providers_of(app.state)
 
 
 @pytest.mark.asyncio
