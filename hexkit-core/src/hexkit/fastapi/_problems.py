@@ -40,6 +40,8 @@ _GENERIC_DETAILS: Mapping[int, str] = {
     HTTPStatus.SERVICE_UNAVAILABLE: "The storage cannot be reached; retry later.",
     HTTPStatus.GATEWAY_TIMEOUT: "The storage did not answer in time; retry later.",
 }
+# RFC 9110's phrases where Python's differ by version (3.13 renamed 422).
+_TITLES: Mapping[int, str] = {HTTPStatus.UNPROCESSABLE_ENTITY: "Unprocessable Content"}
 _logger = logging.getLogger("hexkit.fastapi")
 
 
@@ -72,7 +74,7 @@ def problem_response(
     """Build a problem details response (``type`` ``about:blank``, ``title`` the phrase)."""
     body = {
         "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": _TITLES.get(status, HTTPStatus(status).phrase),
         "status": int(status),
         "detail": detail,
         **extra,
