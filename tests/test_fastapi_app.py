@@ -34,8 +34,8 @@ async def serve(settings: ProviderSettings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-def postgres_settings(dsn: str, schema: str = "public") -> ProviderSettings:
-    config = {"postgres_dsn": dsn, "postgres_schema": schema, "postgres_timeout": 5}
+def postgres_settings(dsn: str, schema: str = "public", timeout: float = 5) -> ProviderSettings:
+    config = {"postgres_dsn": dsn, "postgres_schema": schema, "postgres_timeout": timeout}
     return ProviderSettings(dao_provider="postgres", dao_config=config)
 
 
@@ -131,3 +131,17 @@ async def test_a_stopped_database_is_service_unavailable(tmp_path: Path) -> None
                 assert body["detail"] == "The storage cannot be reached; retry later."
                 for leak in (str(tmp_path), "postgres", "Traceback", "hexkit"):
                     assert leak not in response.text
+
+
+async def test_a_hung_database_is_a_gateway_timeout(tmp_path: Path) -> None:
+    with EmbeddedPostgres(tmp_path) as server:
+        async with serve(postgres_settings(server.dsn, timeout=1)) as client:
+            item = (await client.post("/items", json={"name": "bolt", "quantity": 3})).json()
+            server.pause()
+            try:
+                response = await client.get(f"/items/{item['item_id']}")
+            finally:
+                server.resume()
+            body = problem(response, 504)
+            assert body["detail"] == "The storage did not answer in time; retry later."
+            assert (await client.get(f"/items/{item['item_id']}")).json() == item
