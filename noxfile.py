@@ -174,10 +174,11 @@ def docs(session: nox.Session) -> None:
 def compat(session: nox.Session) -> None:
     """The compatibility matrix: each plugin's tests against the oldest core it claims and ours.
 
-    Against the current (working tree) core every plugin runs its whole suite; against the
-    oldest core it claims (our tag hexkit-v<X.Y.*>) it runs the files that run the
-    conformance kit, to keep CI short, or its whole suite with ``-- --full``. Other arguments
-    go to pytest. Every cell runs; the session fails at the end, naming the failed cells.
+    Each plugin, installed alone with a core, runs the files that run the conformance kit
+    against the working tree's core and the oldest core it claims (our tag hexkit-v<X.Y.*>);
+    ``-- --full`` runs whole suites (``nox -s tests`` runs them against the working tree's
+    core already). Other arguments go to pytest. Every cell runs; the session fails at the
+    end, naming the failed cells.
     """
     install(session, "packaging", "uv")
     failed = compat_tool.matrix(session, session.posargs, nox.command.CommandFailed)

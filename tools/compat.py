@@ -1,8 +1,11 @@
 """Run a distribution's tests against the cores it claims: the compatibility matrix.
 
-``nox -s compat`` runs every plugin's whole suite against the working tree's core and, against
-the oldest core it claims (our tag ``hexkit-v<X.Y.*>``, extracted with ``git archive``, never
-from PyPI), the files that run the conformance kit (or the whole suite with ``--full``).
+``nox -s compat`` runs, in a venv holding only the core and that plugin, the files of each plugin
+that run the conformance kit against the working tree's core and against the oldest core it
+claims (our tag ``hexkit-v<X.Y.*>``, extracted with ``git archive``, never from PyPI); with
+``--full`` both cells run the plugin's whole suite. ``nox -s tests`` already runs every whole
+suite against the working tree's core, so the default matrix adds only what it alone can show:
+each plugin installed on its own, and the oldest claimed core.
 ``nox -s release`` runs the same cells for the distribution it releases, against its wheel.
 Each cell is a fresh venv holding only the core and the plugin under test.
 """
@@ -111,19 +114,18 @@ def against_oldest_core(session: nox.Session, plugin: str, source: Path, tests: 
 def matrix(session: nox.Session, args: list[str], failure: type[Exception]) -> list[str]:
     """Run every cell of the matrix; return the cells that raised ``failure``.
 
-    ``args`` are the session's: ``--full`` runs whole suites against the oldest core too;
-    the others go to pytest.
+    ``args`` are the session's: ``--full`` runs whole suites in both cells instead of the kit
+    files; the others go to pytest.
     """
     full = "--full" in args
     pytest_args = [arg for arg in args if arg != "--full"]
     failed: list[str] = []
     for plugin in PLUGINS:
         source = ROOT / DISTRIBUTIONS[plugin]
-        suite = [f"{DISTRIBUTIONS[plugin]}/tests"]
-        oldest_tests = suite if full else kit_tests(plugin)
-        for cell, run, tests in (
-            ("current core", against_current_core, suite),
-            ("oldest claimed core", against_oldest_core, oldest_tests),
+        tests = [f"{DISTRIBUTIONS[plugin]}/tests"] if full else kit_tests(plugin)
+        for cell, run in (
+            ("current core", against_current_core),
+            ("oldest claimed core", against_oldest_core),
         ):
             try:
                 run(session, plugin, source, [*tests, *pytest_args])
