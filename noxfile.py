@@ -31,7 +31,7 @@ nox.options.error_on_external_run = True
 PYTHON = "3.11"
 DIST, INDEX = ROOT / "dist", ROOT / "index"
 # What the reference file services in examples/ need on top of hexkit.
-EXAMPLE_DEPS = ["fastapi>=0.110", "uvicorn>=0.30", "httpx>=0.27"]
+EXAMPLE_DEPS = ["fastapi>=0.110", "uvicorn>=0.30", "httpx>=0.27", "pyjwt>=2.8", "cryptography>=42"]
 # What `hexkit providers` must list as usable when installed from the wheels.
 WHEEL_PROVIDERS = {
     ("dao", "memory", "hexkit"),
