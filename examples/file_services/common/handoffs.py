@@ -5,8 +5,9 @@ A delivery carries the sender's name, a Unix timestamp and the MAC over sender, 
 and body, one per line (the body holds the message ID). The recipient refuses a missing or
 wrong MAC (``401``), then a timestamp outside the window, a topic it does not take from
 that sender, or a message ID it has seen from that sender within the window (``403``).
-The replay memory is bounded: IDs older than the window are forgotten (the timestamp check refuses them anyway), and at most ``max_remembered`` are
-kept. It is per process: instances behind one address each refuse replays they saw.
+The replay memory is bounded: IDs older than the window are forgotten (the timestamp check
+refuses them anyway), and at most ``max_remembered`` are kept. It is per process: each
+instance behind one address refuses the replays it saw.
 """
 
 from __future__ import annotations
