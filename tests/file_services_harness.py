@@ -46,7 +46,7 @@ from pydantic import SecretStr
 from hexkit.protocols.dao import Dao, DaoFactoryProtocol
 from hexkit.protocols.objstorage import ObjectStorageProtocol, PresignedTransfer
 
-__all__ = ["FileServices", "GrantAll", "Keys", "md5_of", "run_file_services"]
+__all__ = ["FileServices", "GrantAll", "GrantAllAt", "Keys", "md5_of", "run_file_services"]
 
 Interceptor = Callable[[httpx.Request], httpx.Response | None]
 UPLOADS, REGISTRY, DOWNLOADS = "upload_controller", "file_registry", "download_controller"
@@ -89,6 +89,16 @@ class Keys:
             },
         )
 
+    def env(self, service: str) -> dict[str, str]:
+        """The security settings of ``service`` as environment variables."""
+        return {
+            "WORK_ORDER_PUBLIC_KEY": self.work_orders.public_pem,
+            "HAND_OFF_KEY": self.hand_offs[service].get_secret_value(),
+            "HAND_OFF_SENDER_KEYS": json.dumps(
+                {n: k.get_secret_value() for n, k in self.hand_offs.items() if n != service}
+            ),
+        }
+
     def settings(self, service: str) -> dict[str, Any]:
         """The security settings of ``service``."""
         return {
@@ -120,7 +130,12 @@ class GrantAll(httpx.Auth):
         if path == "/messages":
             return None
         if path == "/files" and method == "POST":
-            return Operation.START_UPLOAD, json.loads(request.content)["file_id"]
+            try:
+                body = json.loads(request.content)
+            except ValueError:
+                body = None
+            file_id = body.get("file_id") if isinstance(body, dict) else None
+            return Operation.START_UPLOAD, file_id if isinstance(file_id, str) else "unknown"
         if self.service == REGISTRY:
             op = Operation.DELETE if method == "DELETE" else Operation.DOWNLOAD
             return op, path.rsplit("/", 1)[-1]
@@ -153,6 +168,23 @@ class GrantAll(httpx.Auth):
         for view in views:
             if isinstance(view, dict) and "attempt_id" in view and "file_id" in view:
                 self.attempt_files[view["attempt_id"]] = view["file_id"]
+
+
+class GrantAllAt(httpx.Auth):
+    """:class:`GrantAll` for services at several base URLs (one client, absolute URLs)."""
+
+    requires_response_body = True
+
+    def __init__(self, issuer: WorkOrderIssuer, urls: dict[str, str]) -> None:
+        self._grants = {url: GrantAll(issuer, name) for name, url in urls.items()}
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Act as the :class:`GrantAll` of the service the request goes to."""
+        for url, grant in self._grants.items():
+            if str(request.url).startswith(url):
+                yield from grant.auth_flow(request)
+                return
+        yield request
 
 
 @dataclass

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from file_services_flows import FileServiceFlows
 from file_services_harness import FileServices, run_file_services
+from file_services_security_flows import SecurityFlows
 
 from hexkit.providers.memory import (
     MemoryDaoFactory,
@@ -36,6 +37,16 @@ class YieldingStorage(MemoryObjectStorage):
 
 
 class TestFileServicesOverMemory(FileServiceFlows):
+    @pytest_asyncio.fixture
+    async def services(self) -> AsyncIterator[FileServices]:
+        storage = YieldingStorage(MemoryObjectStorageConfig(min_part_size=PART_SIZE))
+        async with run_file_services(
+            MemoryDaoFactory(), storage, MemoryTransfer(), part_size=PART_SIZE
+        ) as services:
+            yield services
+
+
+class TestFileServiceSecurityOverMemory(SecurityFlows):
     @pytest_asyncio.fixture
     async def services(self) -> AsyncIterator[FileServices]:
         storage = YieldingStorage(MemoryObjectStorageConfig(min_part_size=PART_SIZE))
