@@ -10,6 +10,7 @@ from file_services_flows import FileServiceFlows
 from file_services_harness import FileServices, run_file_services
 from file_services_security_flows import SecurityFlows
 
+from hexkit.protocols.objstorage import UploadedPart
 from hexkit.providers.memory import (
     MemoryDaoFactory,
     MemoryObjectStorage,
@@ -34,6 +35,16 @@ class YieldingStorage(MemoryObjectStorage):
     async def _delete_object(self, bucket_id: str, object_id: str) -> None:
         await asyncio.sleep(0)
         await super()._delete_object(bucket_id, object_id)
+
+    async def _complete_multipart_upload(
+        self, upload_id: str, bucket_id: str, object_id: str, parts: list[UploadedPart]
+    ) -> None:
+        await asyncio.sleep(0)
+        await super()._complete_multipart_upload(upload_id, bucket_id, object_id, parts)
+
+    async def _abort_multipart_upload(self, upload_id: str, bucket_id: str, object_id: str) -> None:
+        await asyncio.sleep(0)
+        await super()._abort_multipart_upload(upload_id, bucket_id, object_id)
 
 
 class TestFileServicesOverMemory(FileServiceFlows):
