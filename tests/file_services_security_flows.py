@@ -12,10 +12,12 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
 from typing import Any
 
 import jwt
+import pytest
 from file_services.common.handoffs import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -24,7 +26,9 @@ from file_services.common.handoffs import (
 )
 from file_services.common.issuer import WorkOrderIssuer, generate_key_pair
 from file_services.common.outbox import OwedMessage
+from file_services.common.providers import ensure_bucket
 from file_services.common.work_orders import Operation
+from file_services.download_controller.wiring import DownloadControllerSettings
 from file_services_download_flows import FlowBase
 from file_services_harness import DOWNLOADS, REGISTRY, UPLOADS, FileServices, md5_of
 from pydantic import SecretStr
@@ -190,7 +194,7 @@ class SecurityFlows(FlowBase):
         self, services: FileServices
     ) -> None:
         data = await self.registered(services, "victim")
-        await services.storage.create_bucket("fs-elsewhere")
+        await ensure_bucket(services.storage, "fs-elsewhere")
         completed = {
             "file_id": "hijack", "attempt_id": "a" * 32, "bucket_id": services.permanent_bucket,
             "object_id": "victim", "size": len(data), "md5": md5_of(data),
@@ -263,6 +267,56 @@ class SecurityFlows(FlowBase):
         assert parked.undeliverable.startswith("422")
         await services.settle()
         assert (await services.owed(UPLOADS))[0].attempts == 0
+
+    # --- secrets stay secret ---------------------------------------------------------
+
+    async def test_no_key_or_token_appears_in_logs_answers_or_reprs(
+        self, services: FileServices, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.DEBUG)
+        data = await self.registered(services, "quiet")
+        tokens = [
+            services.issuer.issue(DOWNLOADS, Operation.DOWNLOAD, "quiet"),
+            services.issuer.issue(DOWNLOADS, Operation.DELETE, "quiet"),  # refused: operation
+            services.issuer.issue(REGISTRY, Operation.DOWNLOAD, "quiet"),  # refused: audience
+        ]
+        answers = [
+            await services.anonymous[DOWNLOADS].get("/objects/quiet", headers=bearer(token))
+            for token in tokens
+        ]
+        forged = {"message_id": "f", "topic": "file_deleted", "payload": {"file_id": "quiet"}}
+        body = json.dumps(forged).encode()
+        wrong = MessageSigner(REGISTRY, SecretStr("k" * 64)).headers(body)
+        answers.append(
+            await services.anonymous[DOWNLOADS].post("/messages", content=body, headers=wrong)
+        )
+        poisoned = OwedMessage(recipient=REGISTRY, topic="stage_file", payload={"file_id": 1})
+        await services.outboxes[DOWNLOADS].insert(poisoned)
+        await services.settle()
+        assert await services.download("quiet") == data
+        private_pem = services.keys.work_orders.private_pem.get_secret_value()
+        secrets = [
+            *tokens,
+            *(t.split(".")[2] for t in tokens),  # a signature alone is a secret too
+            *(key.get_secret_value() for key in services.keys.hand_offs.values()),
+            *(line for line in private_pem.splitlines() if "PRIVATE KEY" not in line),
+            wrong["X-Hand-Off-Signature"],
+        ]
+        settings = DownloadControllerSettings(**services.keys.settings(DOWNLOADS))
+        exposed = "\n".join(
+            [
+                caplog.text,
+                *(f"{a.headers}\n{a.text}" for a in answers),
+                repr(settings),
+                str(settings),
+                repr(services.keys.work_orders),
+                repr(services.issuer),
+                *(m.undeliverable or "" for m in await services.owed(DOWNLOADS)),
+            ]
+        )
+        assert "403" in exposed  # the answers are in there
+        for secret in secrets:
+            assert secret not in exposed
 
     # --- client mistakes are 4xx, never 5xx ------------------------------------------
 
