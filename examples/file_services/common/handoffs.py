@@ -4,7 +4,8 @@ Each sending service has its own HMAC-SHA256 key, shared with the services it se
 A delivery carries the sender's name, a Unix timestamp and the MAC over sender, timestamp
 and body, one per line (the body holds the message ID). The recipient refuses a missing or
 wrong MAC (``401``), then a timestamp outside the window, a topic it does not take from
-that sender, or a message ID it has seen from that sender within the window (``403``).
+that sender, or a message ID that sender delivered already within the window (``403``);
+a message still being handled by an earlier delivery is ``503`` (retry).
 The replay memory is bounded: IDs older than the window are forgotten (the timestamp check
 refuses them anyway), and at most ``max_remembered`` are kept. It is per process: each
 instance behind one address refuses the replays it saw.
@@ -18,6 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
@@ -26,6 +28,7 @@ __all__ = [
     "SENDER_HEADER",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
+    "HandOffBusyError",
     "HandOffError",
     "HandOffRefusedError",
     "HandOffSettings",
@@ -77,6 +80,16 @@ class HandOffRefusedError(HandOffError):
         super().__init__(f"The delivery is refused: {reason}.")
 
 
+class HandOffBusyError(HandOffError):
+    """The same message is being handled by an earlier delivery; the sender should retry.
+
+    A ``503``, not a refusal: if the earlier delivery fails, this retry must still be taken.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("This message is being handled by an earlier delivery; retry later.")
+
+
 def message_mac(key: SecretStr, sender: str, timestamp: str, body: bytes) -> str:
     """Return the hex HMAC-SHA256 of one delivery."""
     signed = sender.encode() + b"\n" + timestamp.encode() + b"\n" + body
@@ -112,31 +125,43 @@ class SenderPolicy:
 
 
 class ReplayGuard:
-    """Remembers ``(sender, message ID)`` pairs seen within the window, boundedly."""
+    """Remembers ``(sender, message ID)`` pairs seen within the window, boundedly.
+
+    A pair is *in flight* from :meth:`claim` until :meth:`finish` (handled: a later
+    delivery is a replay) or :meth:`release` (failed: the sender's retry is taken).
+    """
 
     def __init__(self, window_seconds: int, *, max_remembered: int = 100_000) -> None:
         self.window_seconds = window_seconds
         self._max = max_remembered
-        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, str], tuple[float, bool]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._seen)
 
-    def claim(self, sender: str, message_id: str, now: float) -> bool:
-        """Remember the pair and return ``True``, or ``False`` if it was seen in the window."""
+    def claim(
+        self, sender: str, message_id: str, now: float
+    ) -> Literal["new", "in flight", "done"]:
+        """Claim the pair if it is new; else tell whether it is being handled or was handled."""
         horizon = now - 2 * self.window_seconds  # a timestamp may be early or late by a window
-        while self._seen and next(iter(self._seen.values())) < horizon:
+        while self._seen and next(iter(self._seen.values()))[0] < horizon:
             self._seen.popitem(last=False)
         key = (sender, message_id)
         if key in self._seen:
-            return False
-        self._seen[key] = now
+            return "done" if self._seen[key][1] else "in flight"
+        self._seen[key] = (now, False)
         while len(self._seen) > self._max:
             self._seen.popitem(last=False)
-        return True
+        return "new"
+
+    def finish(self, sender: str, message_id: str) -> None:
+        """Mark a claimed pair as handled: any later delivery of it is a replay."""
+        key = (sender, message_id)
+        if key in self._seen:
+            self._seen[key] = (self._seen[key][0], True)
 
     def release(self, sender: str, message_id: str) -> None:
-        """Forget a pair whose delivery failed, so the sender's retry is taken."""
+        """Forget a pair whose handling failed, so the sender's retry is taken."""
         self._seen.pop((sender, message_id), None)
 
 
@@ -167,8 +192,15 @@ class HandOffVerifier:
             raise HandOffRefusedError("its timestamp is outside the accepted window")
         if topic not in self._senders[sender].topics:
             raise HandOffRefusedError(f"this service takes no {topic!r} messages from {sender}")
-        if not self.replays.claim(sender, message_id, now):
+        claimed = self.replays.claim(sender, message_id, now)
+        if claimed == "done":
             raise HandOffRefusedError("this message was delivered already")
+        if claimed == "in flight":
+            raise HandOffBusyError()
+
+    def finish(self, sender: str, message_id: str) -> None:
+        """Remember the message as handled: a later delivery of it is a replay."""
+        self.replays.finish(sender, message_id)
 
     def release(self, sender: str, message_id: str) -> None:
         """Let the sender deliver the message again (its handling failed)."""

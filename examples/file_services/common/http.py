@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from hexkit.protocols import dao, objstorage
 
 from .handoffs import (
+    HandOffBusyError,
     HandOffRefusedError,
     HandOffUnauthenticatedError,
     HandOffVerifier,
@@ -90,6 +91,7 @@ PROTOCOL_PROBLEMS: dict[type[Exception], int] = {
     WorkOrderRefusedError: 403,
     HandOffUnauthenticatedError: 401,
     HandOffRefusedError: 403,
+    HandOffBusyError: 503,  # an earlier delivery of it is in flight: retry, do not park
     InvalidMessageError: 422,
     UnknownTopicError: 422,
 }
@@ -172,7 +174,8 @@ def message_router(consumer: Callable[[Request], Consumer]) -> APIRouter:
 
     ``204`` acknowledges it (the sender's relay deletes it). An unsigned or forged delivery
     is ``401``; a stale or replayed one, or a topic not taken from that sender, ``403``; a
-    malformed one ``422``: the relay parks all of these. Only ``5xx`` is sent again.
+    malformed one ``422``: the relay parks all of these. Only ``5xx`` is sent again,
+    including ``503`` while an earlier delivery of the same message is being handled.
     """
     router = APIRouter(tags=["internal"])
 
@@ -199,6 +202,7 @@ def message_router(consumer: Callable[[Request], Consumer]) -> APIRouter:
         except BaseException:
             verifier.release(sender, envelope.message_id)
             raise
+        verifier.finish(sender, envelope.message_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router
