@@ -86,6 +86,7 @@ PROTOCOL_PROBLEMS: dict[type[Exception], int] = {
     objstorage.StorageUnavailableError: 503,
     objstorage.StorageTimeoutError: 503,
     objstorage.StorageClosedError: 503,
+    objstorage.TransferRejectedError: 422,  # the storage refused a presigned request
     # The services' shared errors
     WorkOrderMissingError: 401,
     WorkOrderRefusedError: 403,
