@@ -235,6 +235,15 @@ class SecurityFlows(FlowBase):
         assert [x async for x in services.storage.list_object_ids("fs-elsewhere")] == []
         assert await services.download("victim") == data
 
+    async def test_an_oversized_delivery_is_refused_before_it_is_read_whole(
+        self, services: FileServices
+    ) -> None:
+        huge = b'{"message_id": "big", "topic": "file_deleted", "payload": {"pad": "'
+        huge += b"x" * (2 * 1024 * 1024) + b'"}}'
+        answer = await services.anonymous[DOWNLOADS].post("/messages", content=huge)
+        assert answer.status_code == 413
+        assert answer.headers["content-type"] == PROBLEM_JSON
+
     async def test_a_replayed_or_stale_delivery_is_refused(self, services: FileServices) -> None:
         await self.registered(services, "once")
         envelope = {"message_id": "m-1", "topic": "file_deleted", "payload": {"file_id": "x"}}

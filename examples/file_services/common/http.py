@@ -43,6 +43,7 @@ __all__ = [
     "PROTOCOL_PROBLEMS",
     "Envelope",
     "Lifespan",
+    "MessageTooLargeError",
     "authorize",
     "install_problems",
     "message_router",
@@ -52,8 +53,17 @@ __all__ = [
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 Consumer = Callable[[str, dict[str, Any]], Awaitable[None]]
 PROBLEM_JSON = "application/problem+json"
+MAX_MESSAGE_BYTES = 1024 * 1024  # a hand-off is small; the body is read before its MAC is checked
 _MAX_DETAIL = 500
 log = logging.getLogger(__name__)
+
+
+class MessageTooLargeError(ValueError):
+    """A ``/messages`` body is larger than any hand-off; it is not read further."""
+
+    def __init__(self) -> None:
+        super().__init__(f"A message body may have at most {MAX_MESSAGE_BYTES} bytes.")
+
 
 # Error type -> status. Starlette picks the entry of the most specific class in the MRO.
 PROTOCOL_PROBLEMS: dict[type[Exception], int] = {
@@ -94,6 +104,7 @@ PROTOCOL_PROBLEMS: dict[type[Exception], int] = {
     HandOffRefusedError: 403,
     HandOffBusyError: 503,  # an earlier delivery of it is in flight: retry, do not park
     InvalidMessageError: 422,
+    MessageTooLargeError: 413,
     UnknownTopicError: 422,
 }
 
@@ -170,6 +181,16 @@ class Envelope(BaseModel):
     payload: dict[str, Any]
 
 
+async def _read_limited(request: Request) -> bytes:
+    """Read the body, refusing one larger than :data:`MAX_MESSAGE_BYTES` without buffering it."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_MESSAGE_BYTES:
+            raise MessageTooLargeError()
+    return bytes(body)
+
+
 def message_router(consumer: Callable[[Request], Consumer]) -> APIRouter:
     """``POST /messages``: check the sender's proof, then hand the envelope to the consumer.
 
@@ -191,7 +212,7 @@ def message_router(consumer: Callable[[Request], Consumer]) -> APIRouter:
     )
     async def receive(request: Request) -> Response:
         verifier: HandOffVerifier = request.app.state.hand_offs
-        body = await request.body()
+        body = await _read_limited(request)
         sender, sent_at = verifier.authenticate(request.headers, body)
         try:
             envelope = Envelope.model_validate_json(body)
