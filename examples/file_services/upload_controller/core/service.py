@@ -198,6 +198,7 @@ class UploadService:
                     ) from None
                 raise self._conflict(current, AttemptStatus.PENDING) from None
             except MultiPartUploadConfirmError as error:
+                await self._lost_race(attempt)
                 with suppress(LookupError):  # drop the parts, if the storage kept them
                     await self._storage.abort_multipart_upload(
                         upload_id, self._config.inbox_bucket, attempt.object_id
@@ -259,6 +260,25 @@ class UploadService:
         await self._close(attempt, status, reason)
 
     # --- helpers ---------------------------------------------------------------------
+
+    async def _lost_race(self, attempt: UploadAttempt) -> None:
+        """Raise a 409 if a concurrent request assembled or closed the upload meanwhile.
+
+        The parts may look incomplete to one complete only because another one is
+        assembling them; such a loser must not abort the upload or fail the attempt. A
+        loser that checks before the winner's object exists can still do so: closing that
+        gap needs a conditional state change, which this service does not have yet.
+        """
+        current = await self.get_attempt(attempt.attempt_id)
+        assembled = await self._storage.does_object_exist(
+            self._config.inbox_bucket, attempt.object_id
+        )
+        if current.status is not AttemptStatus.PENDING or assembled:
+            raise UploadConflictError(
+                attempt.attempt_id,
+                f"Attempt {attempt.attempt_id!r} was completed or closed by another request;"
+                " ask for its state.",
+            )
 
     async def _close(
         self, attempt: UploadAttempt, status: AttemptStatus, reason: str | None
