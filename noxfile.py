@@ -31,7 +31,7 @@ nox.options.error_on_external_run = True
 PYTHON = "3.11"
 DIST, INDEX = ROOT / "dist", ROOT / "index"
 # What the example applications in examples/ need on top of hexkit[fastapi].
-EXAMPLE_DEPS = ["uvicorn>=0.30", "httpx>=0.27"]
+EXAMPLE_DEPS = ["uvicorn>=0.30", "httpx>=0.27", "pyjwt>=2.8", "cryptography>=42"]
 # The example applications mypy --strict checks with the src trees.
 EXAMPLES = ["examples/file_services", "examples/fastapi_app"]
 # What `hexkit providers` must list as usable when installed from the wheels.

@@ -129,7 +129,7 @@ class DownloadFlows(FlowBase):
         await services.download_service.cleanup(now=LATER)
         stale = {"file_id": "stale", "stage_id": stage_id}
         envelope = {"message_id": "late", "topic": "file_staged", "payload": stale}
-        assert (await services.downloads.post("/messages", json=envelope)).status_code == 204
+        assert (await services.deliver(DOWNLOADS, REGISTRY, envelope)).status_code == 204
         assert (await services.downloads.get("/objects/stale")).status_code == 202
         await services.settle()
         assert await services.download("stale") == data

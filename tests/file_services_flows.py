@@ -156,7 +156,10 @@ class UploadFlows(FlowBase):
         envelope = {"message_id": owed.message_id, "topic": owed.topic, "payload": owed.payload}
         await services.settle()
         before = (await services.registry.get("/files/twice")).json()
-        again = await services.registry.post("/messages", json=envelope)
+        replayed = await services.deliver(REGISTRY, UPLOADS, envelope)
+        assert replayed.status_code == 403, "a message delivered already is a replay"
+        # A repeated complete owes the registration again, under a new message ID.
+        again = await services.deliver(REGISTRY, UPLOADS, {**envelope, "message_id": "again"})
         assert again.status_code == 204
         await services.settle()
         assert (await services.registry.get("/files/twice")).json() == before
@@ -183,7 +186,8 @@ class UploadFlows(FlowBase):
 
     async def test_bad_requests_get_clear_4xx_answers(self, services: FileServices) -> None:
         assert (await services.uploads.get("/files/nobody")).status_code == 404
-        assert (await services.uploads.get("/attempts/nobody")).status_code == 404
+        # An unknown attempt is refused like another file's: a token reveals no other IDs.
+        assert (await services.uploads.get("/attempts/nobody")).status_code == 403
         assert (await services.start_attempt("nobody")).status_code == 404
         assert (await services.downloads.get("/objects/nobody")).status_code == 404
         bad_size = await services.uploads.post("/files", json={"file_id": "x", "size": 0})
@@ -199,7 +203,7 @@ class UploadFlows(FlowBase):
         assert beyond.status_code == 422
         assert "999" in beyond.json()["detail"]
         unknown = {"message_id": "m", "topic": "no_such_topic", "payload": {}}
-        assert (await services.registry.post("/messages", json=unknown)).status_code == 422
+        assert (await services.deliver(REGISTRY, UPLOADS, unknown)).status_code == 403
 
 
 class FileServiceFlows(UploadFlows, DownloadFlows):

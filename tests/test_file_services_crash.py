@@ -24,8 +24,10 @@ from typing import Any
 
 import httpx
 import pytest
+from file_services.common.issuer import WorkOrderIssuer
 from file_services.common.outbox import OwedMessage
 from file_services.file_registry.core.models import FileMetadata
+from file_services_harness import GrantAllAt, Keys
 from pydantic import SecretStr
 
 from hexkit.providers.postgres.testutils import PostgresFixture
@@ -51,7 +53,8 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: fl
 class Cluster:
     """The three services as subprocesses on fixed loopback ports, each restartable."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], keys: Keys) -> None:
+        self.keys = keys
         self.ports = {name: free_port() for name in SERVICES}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.env = {
@@ -69,7 +72,7 @@ class Cluster:
             "--factory", "--host", "127.0.0.1", "--port", str(self.ports[name]),
             "--log-level", "warning",
         ]  # fmt: skip
-        env = {**self.env, "RELAY_ENABLED": str(relay).lower()}
+        env = {**self.env, **self.keys.env(name), "RELAY_ENABLED": str(relay).lower()}
         process = await asyncio.create_subprocess_exec(*command, env=env)
         self.processes[name] = process
 
@@ -138,10 +141,12 @@ async def test_killed_services_hand_off_after_restart_nothing_lost_nothing_twice
 
     data = os.urandom(PART_SIZE + 4321)
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    cluster = Cluster(service_env)
+    keys = Keys.generate()
+    cluster = Cluster(service_env, keys)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(cluster.stop_all)
-        http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+        grant = GrantAllAt(WorkOrderIssuer(keys.work_orders.private_pem), cluster.urls)
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=30, auth=grant))
         await cluster.start("download_controller")
         await cluster.start("file_registry", relay=False)
         await cluster.start("upload_controller", relay=False)

@@ -14,8 +14,10 @@ import pytest
 import pytest_asyncio
 from file_services_flows import FileServiceFlows
 from file_services_harness import FileServices, run_file_services
+from file_services_security_flows import SecurityFlows
 
 from hexkit.protocols.dao import DaoFactoryProtocol
+from hexkit.providers.postgres.testutils import PostgresFixture
 from hexkit.providers.s3.testutils import HttpTransfer, S3Fixture
 
 PART_SIZE = 5 * 1024 * 1024  # S3's smallest part other than the last
@@ -38,5 +40,20 @@ class TestFileServicesOverDatabaseAndS3(FileServiceFlows):
     ) -> AsyncIterator[FileServices]:
         async with run_file_services(
             dao_factory, s3.storage, HttpTransfer(), part_size=PART_SIZE
+        ) as services:
+            yield services
+
+
+class TestFileServiceSecurityOverPostgresAndS3(SecurityFlows):
+    """The forgeries and races over PostgreSQL and S3, where races are real."""
+
+    file_size: ClassVar[int] = 2 * PART_SIZE + 1234
+
+    @pytest_asyncio.fixture
+    async def services(
+        self, postgres: PostgresFixture, s3: S3Fixture
+    ) -> AsyncIterator[FileServices]:
+        async with run_file_services(
+            postgres.dao_factory, s3.storage, HttpTransfer(), part_size=PART_SIZE
         ) as services:
             yield services

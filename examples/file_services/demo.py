@@ -7,6 +7,11 @@ S3 from hexkit-s3's (a real object store that checks signatures and POST policie
 Set ``DEMO_MONGO_DSN`` / ``DEMO_POSTGRES_DSN`` to use a real database, and
 ``DEMO_S3_ENDPOINT_URL`` (with ``DEMO_S3_ACCESS_KEY_ID`` / ``DEMO_S3_SECRET_ACCESS_KEY``)
 to use a real S3 service.
+
+The demo is also the deployment's access decision: it makes the issuer's key pair and the
+services' hand-off keys, gives each service only the public key and its keys, and issues a
+work order (a short-lived JWT) for each step a client takes. It ends by showing that a
+download with a forged work order is refused.
 """
 
 from __future__ import annotations
@@ -23,11 +28,16 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from hexkit.testing import free_port  # hexkit[testing]: the demo starts test servers
+
+from .common.issuer import KeyPair, WorkOrderIssuer, generate_key_pair
+from .common.work_orders import Operation
 
 MIB = 1024 * 1024
 FILE_SIZE = 20 * MIB + 123_457
@@ -35,6 +45,41 @@ PART_SIZE = 5 * MIB
 SERVICES = ("upload_controller", "file_registry", "download_controller")
 DAO_PROVIDERS = ("mongodb", "postgres")
 DATABASE = "file_services_demo"  # MongoDB database or PostgreSQL schema of the demo
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The deployment's secrets: the issuer's key pair and each service's hand-off key."""
+
+    work_orders: KeyPair
+    hand_offs: dict[str, SecretStr]
+
+    @classmethod
+    def generate(cls) -> Keys:
+        """Make fresh keys for one run of the demo."""
+        return cls(
+            generate_key_pair("ES256"), {name: SecretStr(token_hex(32)) for name in SERVICES}
+        )
+
+    def env(self, service: str) -> dict[str, str]:
+        """Return what ``service`` is given: the public key, its own and its senders' keys."""
+        senders = {n: k.get_secret_value() for n, k in self.hand_offs.items() if n != service}
+        return {
+            "WORK_ORDER_PUBLIC_KEY": self.work_orders.public_pem,
+            "HAND_OFF_KEY": self.hand_offs[service].get_secret_value(),
+            "HAND_OFF_SENDER_KEYS": json.dumps(senders),
+        }
+
+
+@dataclass(frozen=True)
+class Access:
+    """The step that decides access: it issues one work order per operation and file."""
+
+    issuer: WorkOrderIssuer
+
+    def grant(self, service: str, operation: Operation, file_id: str) -> dict[str, str]:
+        """Return the header carrying a fresh work order (the token itself is never printed)."""
+        return {"Authorization": f"Bearer {self.issuer.issue(service, operation, file_id)}"}
 
 
 @dataclass(frozen=True)
@@ -126,7 +171,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], deadline: float) -
 
 
 @contextmanager
-def running_services(found: Backends) -> Iterator[dict[str, str]]:
+def running_services(found: Backends, keys: Keys) -> Iterator[dict[str, str]]:
     """Start the three services with uvicorn on loopback; yield their base URLs."""
     ports = {name: free_port() for name in SERVICES}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -149,7 +194,8 @@ def running_services(found: Backends) -> Iterator[dict[str, str]]:
                 "--factory", "--host", "127.0.0.1", "--port", str(ports[name]),
                 "--log-level", "warning",
             ]  # fmt: skip
-            process = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter
+            service_env = {**env, **keys.env(name)}
+            process = subprocess.Popen(command, env=service_env)  # noqa: S603 - our own interpreter
             stack.callback(process.wait, 10)
             stack.callback(process.terminate)
             wait_until_up(f"{urls[name]}/openapi.json", process, time.monotonic() + 60)
@@ -176,29 +222,43 @@ async def poll(
     return response
 
 
-async def client_flow(urls: dict[str, str]) -> None:
+async def client_flow(urls: dict[str, str], access: Access) -> None:
     """Do what a client does: announce, upload in parts, wait for registration, download."""
     data = os.urandom(FILE_SIZE)
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
     file_id = f"demo-{int(time.time())}"
     uploads, downloads = urls["upload_controller"], urls["download_controller"]
+    print(f"{'access decision':<34} work orders for {file_id}: upload, download (ES256, 60 s)")
+    upload = access.grant("upload_controller", Operation.START_UPLOAD, file_id)
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=120) as http:
         body = {"file_id": file_id, "size": FILE_SIZE}
-        step("announce the file", await http.post(f"{uploads}/files", json=body), file_id)
+        announced = await http.post(f"{uploads}/files", json=body, headers=upload)
+        step("announce the file", announced, file_id)
         attempt = step(
             "open an upload attempt",
-            await http.post(f"{uploads}/files/{file_id}/attempts", json={"part_size": PART_SIZE}),
+            await http.post(
+                f"{uploads}/files/{file_id}/attempts",
+                json={"part_size": PART_SIZE},
+                headers=upload,
+            ),
         ).json()
         attempt_id, part_count = attempt["attempt_id"], attempt["part_count"]
         for number in range(1, part_count + 1):
-            url = (await http.post(f"{uploads}/attempts/{attempt_id}/parts/{number}")).json()
+            url = (
+                await http.post(f"{uploads}/attempts/{attempt_id}/parts/{number}", headers=upload)
+            ).json()
             part = data[(number - 1) * PART_SIZE : number * PART_SIZE]
             put = await http.put(url["url"], content=part)
             step(f"upload part {number}/{part_count}", put, f"{len(part)} bytes to the inbox")
         completion = {"part_count": part_count, "md5": md5}
-        completed = await http.post(f"{uploads}/attempts/{attempt_id}/complete", json=completion)
+        completed = await http.post(
+            f"{uploads}/attempts/{attempt_id}/complete",
+            json=completion,
+            headers=access.grant("upload_controller", Operation.COMPLETE_UPLOAD, file_id),
+        )
         step("complete the upload", completed, f"attempt {completed.json()['status']}")
+        http.headers.update(upload)  # polling the attempt
         accepted = await poll(
             http,
             f"{uploads}/attempts/{attempt_id}",
@@ -208,6 +268,13 @@ async def client_flow(urls: dict[str, str]) -> None:
         step("registration", accepted, f"attempt {accepted.json()['status']}")
         if accepted.json()["status"] != "accepted":
             raise SystemExit(f"the registry refused the file: {accepted.json()['reason']}")
+        forged = Access(WorkOrderIssuer(generate_key_pair("ES256").private_pem))
+        http.headers.update(forged.grant("download_controller", Operation.DOWNLOAD, file_id))
+        refused = await http.get(f"{downloads}/objects/{file_id}")
+        print(f"{'download with a forged work order':<34} HTTP {refused.status_code}  refused")
+        if refused.status_code != 403:
+            raise SystemExit(f"a forged work order was not refused: {refused.text}")
+        http.headers.update(access.grant("download_controller", Operation.DOWNLOAD, file_id))
         first = await poll(
             http, f"{downloads}/objects/{file_id}", lambda r: r.status_code != 404, "publication"
         )
@@ -229,9 +296,11 @@ async def client_flow(urls: dict[str, str]) -> None:
 
 def main() -> None:
     """Start backends and services, run the client, stop everything."""
-    with backends() as found, running_services(found) as urls:
+    keys = Keys.generate()
+    access = Access(WorkOrderIssuer(keys.work_orders.private_pem))
+    with backends() as found, running_services(found, keys) as urls:
         print(f"{'database':<34} {found.dao_provider}, S3 for the buckets")
-        asyncio.run(client_flow(urls))
+        asyncio.run(client_flow(urls, access))
 
 
 if __name__ == "__main__":

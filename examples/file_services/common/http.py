@@ -1,58 +1,230 @@
-"""Small FastAPI helpers the services share: error mapping and the message endpoint."""
+"""Small FastAPI helpers the services share: problem responses, work orders, the message endpoint.
+
+Every error a request can cause is answered as an RFC 9457 ``application/problem+json``
+body with a ``4xx`` status, from one table (:data:`PROTOCOL_PROBLEMS` plus each service's
+own errors) that shared handlers can later replace. Only a backend that is down or slow
+answers ``503``: the sender's relay must retry then, not drop the message. Anything not in
+the table is a bug, answered ``500`` without detail (the traceback goes to the log).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException
 
-from .outbox import UnknownTopicError
+from hexkit.protocols import dao, objstorage
+
+from .handoffs import (
+    HandOffBusyError,
+    HandOffRefusedError,
+    HandOffUnauthenticatedError,
+    HandOffVerifier,
+)
+from .outbox import InvalidMessageError, UnknownTopicError
 from .relay import MESSAGES_PATH
+from .work_orders import (
+    Operation,
+    WorkOrder,
+    WorkOrderMissingError,
+    WorkOrderRefusedError,
+    WorkOrderVerifier,
+)
 
-__all__ = ["Envelope", "Lifespan", "map_errors", "message_router"]
+__all__ = [
+    "PROTOCOL_PROBLEMS",
+    "Envelope",
+    "Lifespan",
+    "MessageTooLargeError",
+    "authorize",
+    "install_problems",
+    "message_router",
+    "problem",
+]
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 Consumer = Callable[[str, dict[str, Any]], Awaitable[None]]
+PROBLEM_JSON = "application/problem+json"
+MAX_MESSAGE_BYTES = 1024 * 1024  # a hand-off is small; the body is read before its MAC is checked
+_MAX_DETAIL = 500
+log = logging.getLogger(__name__)
+
+
+class MessageTooLargeError(ValueError):
+    """A ``/messages`` body is larger than any hand-off; it is not read further."""
+
+    def __init__(self) -> None:
+        super().__init__(f"A message body may have at most {MAX_MESSAGE_BYTES} bytes.")
+
+
+# Error type -> status. Starlette picks the entry of the most specific class in the MRO.
+PROTOCOL_PROBLEMS: dict[type[Exception], int] = {
+    # DAO protocol: storage-side outcomes
+    dao.DaoError: 409,
+    dao.ResourceNotFoundError: 404,
+    dao.ResourceAlreadyExistsError: 409,
+    dao.UniqueConstraintViolationError: 409,
+    dao.InvalidDocumentError: 422,
+    dao.DocumentTooLargeError: 413,
+    dao.FindError: 422,
+    dao.NoHitsFoundError: 404,
+    dao.MultipleHitsFoundError: 409,
+    dao.TransactionError: 409,  # a conflicting concurrent write: repeat the request
+    dao.BulkWriteError: 409,
+    dao.DbTimeoutError: 503,
+    dao.DbUnavailableError: 503,
+    dao.TransactionsNotSupportedError: 503,
+    # DAO protocol: usage errors (a value from the request the DAO cannot take)
+    dao.DaoUsageError: 422,
+    dao.ProviderClosedError: 503,  # shutting down: another instance can answer
+    # Object storage protocol
+    objstorage.ObjectStorageError: 409,
+    objstorage.BucketNotFoundError: 404,
+    objstorage.BucketIdValidationError: 422,
+    objstorage.ObjectNotFoundError: 404,
+    objstorage.ObjectIdValidationError: 422,
+    objstorage.MultiPartUploadNotFoundError: 409,  # finished or aborted by a concurrent request
+    objstorage.MultiPartUploadConfirmError: 422,
+    objstorage.StorageUnavailableError: 503,
+    objstorage.StorageTimeoutError: 503,
+    objstorage.StorageClosedError: 503,
+    objstorage.TransferRejectedError: 422,  # the storage refused a presigned request
+    # The services' shared errors
+    WorkOrderMissingError: 401,
+    WorkOrderRefusedError: 403,
+    HandOffUnauthenticatedError: 401,
+    HandOffRefusedError: 403,
+    HandOffBusyError: 503,  # an earlier delivery of it is in flight: retry, do not park
+    InvalidMessageError: 422,
+    MessageTooLargeError: 413,
+    UnknownTopicError: 422,
+}
+
+
+def problem(code: int, detail: str, *, title: str | None = None, **extra: Any) -> JSONResponse:
+    """Return an RFC 9457 problem response."""
+    body = {
+        "type": "about:blank",
+        "title": title or _title(code),
+        "status": code,
+        "detail": detail[:_MAX_DETAIL],
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+    return JSONResponse(status_code=code, content=body, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _title(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Error"
+
+
+def install_problems(app: FastAPI, table: Mapping[type[Exception], int]) -> None:
+    """Answer each error type in ``table`` with its status as a problem, and validation as 422."""
+    for error_type, code in table.items():
+
+        async def handler(_: Request, error: Exception, code: int = code) -> JSONResponse:
+            if code >= 500:
+                log.warning("Answering %s: %s", code, type(error).__name__)
+            return problem(code, str(error))
+
+        app.add_exception_handler(error_type, handler)
+
+    async def invalid(_: Request, error: Exception) -> JSONResponse:
+        if not isinstance(error, RequestValidationError | ValidationError):  # registered for those
+            return await bug(_, error)
+        errors = [  # no "input": it may be large, and it is the client's own data
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in error.errors()[:20]
+        ]
+        return problem(422, "The request does not have the expected shape.", errors=errors)
+
+    async def http_error(_: Request, error: Exception) -> Response:
+        if not isinstance(error, HTTPException):  # registered for those only
+            return await bug(_, error)
+        if error.status_code < 400:
+            return Response(status_code=error.status_code, headers=error.headers)
+        return problem(error.status_code, str(error.detail))
+
+    async def bug(_: Request, error: Exception) -> JSONResponse:
+        log.error("Unhandled error", exc_info=error)
+        return problem(500, "An internal error occurred; it was logged.")
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, bug)
+
+
+def authorize(
+    request: Request, operations: Collection[Operation], file_id: str | None
+) -> WorkOrder:
+    """Check the request's work order against this service's verifier (401/403 if refused)."""
+    verifier: WorkOrderVerifier = request.app.state.work_orders
+    return verifier.verify(request.headers.get("authorization"), operations, file_id)
 
 
 class Envelope(BaseModel):
     """A message as the relay posts it."""
 
-    message_id: str
-    topic: str
+    message_id: str = Field(min_length=1, max_length=128)
+    topic: str = Field(min_length=1, max_length=128)
     payload: dict[str, Any]
 
 
-def map_errors(app: FastAPI, mapping: dict[type[Exception], int]) -> None:
-    """Answer each error type with its status code and the error's message as ``detail``."""
-    for error_type, code in mapping.items():
-
-        async def handler(_: Request, error: Exception, code: int = code) -> JSONResponse:
-            return JSONResponse(status_code=code, content={"detail": str(error)})
-
-        app.add_exception_handler(error_type, handler)
+async def _read_limited(request: Request) -> bytes:
+    """Read the body, refusing one larger than :data:`MAX_MESSAGE_BYTES` without buffering it."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_MESSAGE_BYTES:
+            raise MessageTooLargeError()
+    return bytes(body)
 
 
 def message_router(consumer: Callable[[Request], Consumer]) -> APIRouter:
-    """``POST /messages``: hand an envelope to the service's idempotent consumer.
+    """``POST /messages``: check the sender's proof, then hand the envelope to the consumer.
 
-    ``204`` acknowledges it (the sender's relay deletes it); an unknown topic is ``422``
-    (parked by the sender), any other failure a ``5xx`` (sent again).
+    ``204`` acknowledges it (the sender's relay deletes it). An unsigned or forged delivery
+    is ``401``; a stale or replayed one, or a topic not taken from that sender, ``403``; a
+    malformed one ``422``: the relay parks all of these. Only ``5xx`` is sent again,
+    including ``503`` while an earlier delivery of the same message is being handled.
     """
     router = APIRouter(tags=["internal"])
 
-    @router.post(MESSAGES_PATH, status_code=status.HTTP_204_NO_CONTENT)
-    async def receive(envelope: Envelope, request: Request) -> Response:
+    @router.post(
+        MESSAGES_PATH,
+        status_code=status.HTTP_204_NO_CONTENT,
+        openapi_extra={
+            "requestBody": {
+                "content": {"application/json": {"schema": Envelope.model_json_schema()}}
+            }
+        },
+    )
+    async def receive(request: Request) -> Response:
+        verifier: HandOffVerifier = request.app.state.hand_offs
+        body = await _read_limited(request)
+        sender, sent_at = verifier.authenticate(request.headers, body)
+        try:
+            envelope = Envelope.model_validate_json(body)
+        except ValidationError as error:
+            raise InvalidMessageError("envelope", f"{error.error_count()} invalid fields") from None
+        verifier.admit(sender, sent_at, envelope.topic, envelope.message_id)
         try:
             await consumer(request)(envelope.topic, envelope.payload)
-        except UnknownTopicError as error:
-            return JSONResponse(
-                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": str(error)}
-            )
+        except BaseException:
+            verifier.release(sender, envelope.message_id)
+            raise
+        verifier.finish(sender, envelope.message_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

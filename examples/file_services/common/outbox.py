@@ -13,13 +13,23 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from hexkit.protocols.dao import Dao, DaoFactoryProtocol, TransactionsNotSupportedError
 
-__all__ = ["OwedMessage", "UnitOfWork", "UnknownTopicError", "supports_transactions"]
+__all__ = [
+    "InvalidMessageError",
+    "OwedMessage",
+    "UnitOfWork",
+    "UnknownTopicError",
+    "parse_payload",
+    "supports_transactions",
+]
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class OwedMessage(BaseModel):
@@ -92,3 +102,22 @@ class UnknownTopicError(ValueError):
         super().__init__(
             f"The {service} consumes no messages of topic {topic!r}; check the relay's routes."
         )
+
+
+class InvalidMessageError(ValueError):
+    """A message's payload does not have the fields its topic needs; sending it again won't help."""
+
+    def __init__(self, topic: str, problem: str) -> None:
+        self.topic = topic
+        super().__init__(f"The {topic!r} message is malformed: {problem}")
+
+
+def parse_payload(model: type[M], topic: str, payload: dict[str, Any]) -> M:
+    """Validate a payload against its topic's model, or raise :class:`InvalidMessageError`."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'payload'}: {e['msg']}" for e in error.errors()[:5]
+        )
+        raise InvalidMessageError(topic, problems) from None

@@ -1,14 +1,19 @@
 """The relay: delivers a service's owed messages over HTTP, at least once.
 
 It reads the outbox (``common.outbox``), posts each message to its recipient's
-``POST /messages`` and deletes it only after a 2xx, so a crash anywhere means a message is
-sent again, never lost. Recipients are idempotent. Several relays over one outbox (several
-instances of a service) may send a message twice; that is within the guarantee.
+``POST /messages``, signed with the service's hand-off key (``common.handoffs``), and
+deletes it only after a 2xx, so a crash anywhere means a message is sent again, never lost.
+A recipient that refuses a message with a 4xx (forged, malformed, not its topic) will
+refuse it again: the message is parked as undeliverable and logged, never retried; only a
+5xx or an unreachable recipient means "deliver again". Recipients are idempotent. Several
+relays over one outbox (several instances of a service) may send a message twice; that is
+within the guarantee.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping
 from contextlib import suppress
@@ -17,6 +22,7 @@ import httpx
 
 from hexkit.protocols.dao import Dao, ResourceNotFoundError
 
+from .handoffs import MessageSigner
 from .outbox import OwedMessage
 
 __all__ = ["MESSAGES_PATH", "Relay"]
@@ -34,9 +40,11 @@ class Relay:
         outbox: Dao[OwedMessage],
         recipients: Mapping[str, httpx.AsyncClient],
         *,
+        signer: MessageSigner,
         interval_seconds: float = 0.5,
     ) -> None:
         self._outbox = outbox
+        self._signer = signer
         self._recipients = recipients
         self._interval = interval_seconds
         self._wake = asyncio.Event()
@@ -80,9 +88,15 @@ class Relay:
         if client is None:
             await self._give_up(message, f"no address for recipient {message.recipient!r}")
             return True  # nothing to wait for: the message is parked for an operator
-        body = {"message_id": message.message_id, "topic": message.topic}
+        envelope = {
+            "message_id": message.message_id,
+            "topic": message.topic,
+            "payload": message.payload,
+        }
+        body = json.dumps(envelope, separators=(",", ":")).encode()
+        headers = {"content-type": "application/json", **self._signer.headers(body)}
         try:
-            response = await client.post(MESSAGES_PATH, json={**body, "payload": message.payload})
+            response = await client.post(MESSAGES_PATH, content=body, headers=headers)
         except httpx.HTTPError as error:
             await self._count_attempt(message)
             log.warning("Delivering %s to %s failed: %r", message.topic, message.recipient, error)

@@ -18,6 +18,7 @@ from pydantic import Field
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
+from ..common.handoffs import HandOffSettings, MessageSigner, hand_off_verifier
 from ..common.outbox import UnitOfWork
 from ..common.providers import (
     ProviderSettings,
@@ -27,11 +28,14 @@ from ..common.providers import (
     open_providers,
 )
 from ..common.relay import Relay
+from ..common.work_orders import WorkOrderSettings, WorkOrderVerifier
 from .adapters.rest import create_app
 from .core.models import CleanupClaim, DownloadableFile
 from .core.service import REGISTRY, DownloadConfig, DownloadService
 
 __all__ = [
+    "ACCEPTED_TOPICS",
+    "SERVICE",
     "DownloadControllerSettings",
     "build_download_service",
     "create_service_app",
@@ -41,7 +45,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class DownloadControllerSettings(ProviderSettings):
+SERVICE = "download_controller"
+# What this service takes from whom over POST /messages.
+ACCEPTED_TOPICS = {REGISTRY: frozenset({"file_registered", "file_staged", "file_deleted"})}
+
+
+class DownloadControllerSettings(ProviderSettings, WorkOrderSettings, HandOffSettings):
     """Settings of the download controller (env names are the field names, upper case)."""
 
     outbox_bucket: str = "outbox"
@@ -99,10 +108,13 @@ def create_service_app(settings: DownloadControllerSettings | None = None) -> Fa
             open_providers(settings) as (dao_factory, storage),
             httpx.AsyncClient(base_url=settings.file_registry_url, timeout=300) as registry,
         ):
-            outbox, uow = await open_outbox(dao_factory, "download_controller")
+            outbox, uow = await open_outbox(dao_factory, SERVICE)
             service = await build_download_service(settings, dao_factory, storage, uow)
             relay = Relay(
-                outbox, {REGISTRY: registry}, interval_seconds=settings.relay_interval_seconds
+                outbox,
+                {REGISTRY: registry},
+                signer=MessageSigner(SERVICE, settings.hand_off_key),
+                interval_seconds=settings.relay_interval_seconds,
             )
             uow.on_commit = relay.wake
             app.state.download_service = service
@@ -112,4 +124,8 @@ def create_service_app(settings: DownloadControllerSettings | None = None) -> Fa
             async with background(*jobs):
                 yield
 
-    return create_app(lifespan=lifespan)
+    return create_app(
+        work_orders=WorkOrderVerifier(settings, audience=SERVICE),
+        hand_offs=hand_off_verifier(settings, ACCEPTED_TOPICS),
+        lifespan=lifespan,
+    )

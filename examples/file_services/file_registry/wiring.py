@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
+from ..common.handoffs import HandOffSettings, MessageSigner, hand_off_verifier
 from ..common.outbox import UnitOfWork
 from ..common.providers import (
     ProviderSettings,
@@ -23,17 +24,38 @@ from ..common.providers import (
     open_providers,
 )
 from ..common.relay import Relay
+from ..common.work_orders import WorkOrderSettings, WorkOrderVerifier
 from .adapters.rest import create_app
 from .core.models import FileMetadata
 from .core.service import DOWNLOADS, UPLOADS, FileRegistry, RegistryConfig
 
-__all__ = ["FileRegistrySettings", "build_file_registry", "create_service_app"]
+__all__ = [
+    "ACCEPTED_TOPICS",
+    "SERVICE",
+    "FileRegistrySettings",
+    "build_file_registry",
+    "create_service_app",
+]
 
 
-class FileRegistrySettings(ProviderSettings):
-    """Settings of the file registry (env names are the field names, upper case)."""
+SERVICE = "file_registry"
+# What this service takes from whom over POST /messages.
+ACCEPTED_TOPICS = {
+    UPLOADS: frozenset({"file_upload_completed"}),
+    DOWNLOADS: frozenset({"stage_file"}),
+}
+
+
+class FileRegistrySettings(ProviderSettings, WorkOrderSettings, HandOffSettings):
+    """Settings of the file registry (env names are the field names, upper case).
+
+    ``inbox_bucket`` and ``outbox_bucket`` are the upload and download controllers'
+    buckets: the only ones the registry copies from and stages to.
+    """
 
     permanent_bucket: str = "permanent"
+    inbox_bucket: str = "inbox"
+    outbox_bucket: str = "outbox"
     upload_controller_url: str = "http://127.0.0.1:8001"
     download_controller_url: str = "http://127.0.0.1:8003"
 
@@ -47,7 +69,11 @@ async def build_file_registry(
     """Build the core from constructed providers and the unit of work over its outbox."""
     files = await dao_factory.get_dao(name="files", dto_model=FileMetadata, id_field="file_id")
     await ensure_bucket(storage, settings.permanent_bucket)
-    config = RegistryConfig(permanent_bucket=settings.permanent_bucket)
+    config = RegistryConfig(
+        permanent_bucket=settings.permanent_bucket,
+        inbox_bucket=settings.inbox_bucket,
+        outbox_bucket=settings.outbox_bucket,
+    )
     return FileRegistry(config=config, files=files, storage=storage, uow=uow)
 
 
@@ -66,11 +92,20 @@ def create_service_app(settings: FileRegistrySettings | None = None) -> FastAPI:
                     (DOWNLOADS, settings.download_controller_url),
                 )
             }
-            outbox, uow = await open_outbox(dao_factory, "file_registry")
+            outbox, uow = await open_outbox(dao_factory, SERVICE)
             app.state.file_registry = await build_file_registry(settings, dao_factory, storage, uow)
-            relay = Relay(outbox, recipients, interval_seconds=settings.relay_interval_seconds)
+            relay = Relay(
+                outbox,
+                recipients,
+                signer=MessageSigner(SERVICE, settings.hand_off_key),
+                interval_seconds=settings.relay_interval_seconds,
+            )
             uow.on_commit = relay.wake
             async with background(*([relay.run()] if settings.relay_enabled else [])):
                 yield
 
-    return create_app(lifespan=lifespan)
+    return create_app(
+        work_orders=WorkOrderVerifier(settings, audience=SERVICE),
+        hand_offs=hand_off_verifier(settings, ACCEPTED_TOPICS),
+        lifespan=lifespan,
+    )

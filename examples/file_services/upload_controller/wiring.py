@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from hexkit.protocols.dao import DaoFactoryProtocol, Index
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
+from ..common.handoffs import HandOffSettings, MessageSigner, hand_off_verifier
 from ..common.outbox import UnitOfWork
 from ..common.providers import (
     ProviderSettings,
@@ -23,14 +24,26 @@ from ..common.providers import (
     open_providers,
 )
 from ..common.relay import Relay
+from ..common.work_orders import WorkOrderSettings, WorkOrderVerifier
 from .adapters.rest import create_app
 from .core.models import FileUpload, UploadAttempt
 from .core.service import MIB, REGISTRY, UploadConfig, UploadService
 
-__all__ = ["UploadControllerSettings", "build_upload_service", "create_service_app"]
+__all__ = [
+    "ACCEPTED_TOPICS",
+    "SERVICE",
+    "UploadControllerSettings",
+    "build_upload_service",
+    "create_service_app",
+]
 
 
-class UploadControllerSettings(ProviderSettings):
+SERVICE = "upload_controller"
+# What this service takes from whom over POST /messages.
+ACCEPTED_TOPICS = {REGISTRY: frozenset({"file_accepted", "file_rejected"})}
+
+
+class UploadControllerSettings(ProviderSettings, WorkOrderSettings, HandOffSettings):
     """Settings of the upload controller (env names are the field names, upper case)."""
 
     inbox_bucket: str = "inbox"
@@ -73,15 +86,22 @@ def create_service_app(settings: UploadControllerSettings | None = None) -> Fast
             open_providers(settings) as (dao_factory, storage),
             httpx.AsyncClient(base_url=settings.file_registry_url, timeout=300) as registry,
         ):
-            outbox, uow = await open_outbox(dao_factory, "upload_controller")
+            outbox, uow = await open_outbox(dao_factory, SERVICE)
             app.state.upload_service = await build_upload_service(
                 settings, dao_factory, storage, uow
             )
             relay = Relay(
-                outbox, {REGISTRY: registry}, interval_seconds=settings.relay_interval_seconds
+                outbox,
+                {REGISTRY: registry},
+                signer=MessageSigner(SERVICE, settings.hand_off_key),
+                interval_seconds=settings.relay_interval_seconds,
             )
             uow.on_commit = relay.wake
             async with background(*([relay.run()] if settings.relay_enabled else [])):
                 yield
 
-    return create_app(lifespan=lifespan)
+    return create_app(
+        work_orders=WorkOrderVerifier(settings, audience=SERVICE),
+        hand_offs=hand_off_verifier(settings, ACCEPTED_TOPICS),
+        lifespan=lifespan,
+    )

@@ -1,15 +1,27 @@
-"""The download controller's REST API: GA4GH DRS-style objects, and messages from the registry."""
+"""The download controller's REST API: GA4GH DRS-style objects, and messages from the registry.
+
+``GET /objects/{id}`` needs a ``download`` work order for that object; the token is checked
+before the object is looked up, so a caller without one learns nothing about which exist.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from ...common.http import Lifespan, map_errors, message_router
+from ...common.handoffs import HandOffVerifier
+from ...common.http import (
+    PROTOCOL_PROBLEMS,
+    Lifespan,
+    authorize,
+    install_problems,
+    message_router,
+)
+from ...common.work_orders import Operation, WorkOrderVerifier
 from ..core.models import StagingPending
 from ..core.service import DownloadService, UnknownObjectError
 
@@ -53,6 +65,7 @@ def _service(request: Request) -> DownloadService:
 
 
 Service = Annotated[DownloadService, Depends(_service)]
+ObjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 router = APIRouter()
 
 
@@ -61,8 +74,9 @@ router = APIRouter()
     tags=["drs"],
     responses={202: {"description": "Being staged; ask again after Retry-After seconds."}},
 )
-async def get_object(object_id: str, request: Request, service: Service) -> Response:
+async def get_object(object_id: ObjectId, request: Request, service: Service) -> Response:
     """Return the object with a download URL of its outbox copy, or 202 while it is staged."""
+    authorize(request, [Operation.DOWNLOAD], object_id)
     access = await service.access(object_id)
     if isinstance(access, StagingPending):
         return JSONResponse(
@@ -87,13 +101,19 @@ async def get_object(object_id: str, request: Request, service: Service) -> Resp
 
 
 def create_app(
-    service: DownloadService | None = None, *, lifespan: Lifespan | None = None
+    service: DownloadService | None = None,
+    *,
+    work_orders: WorkOrderVerifier,
+    hand_offs: HandOffVerifier,
+    lifespan: Lifespan | None = None,
 ) -> FastAPI:
     """Build the REST app around a ready service, or a lifespan that provides one."""
     app = FastAPI(title="Download controller", lifespan=lifespan)
     if service is not None:
         app.state.download_service = service
+    app.state.work_orders = work_orders
+    app.state.hand_offs = hand_offs
     app.include_router(router)
     app.include_router(message_router(lambda request: _service(request).consume))
-    map_errors(app, {UnknownObjectError: status.HTTP_404_NOT_FOUND})
+    install_problems(app, {**PROTOCOL_PROBLEMS, UnknownObjectError: status.HTTP_404_NOT_FOUND})
     return app

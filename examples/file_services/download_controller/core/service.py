@@ -15,15 +15,40 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from hexkit.protocols.dao import Dao, ResourceAlreadyExistsError, ResourceNotFoundError
 from hexkit.protocols.objstorage import ObjectNotFoundError, ObjectStorageProtocol
 
-from ...common.outbox import UnitOfWork, UnknownTopicError
+from ...common.outbox import UnitOfWork, UnknownTopicError, parse_payload
 from .models import CleanupClaim, DownloadableFile, DrsAccess, StageState, StagingPending
 
 __all__ = ["DownloadConfig", "DownloadService", "UnknownObjectError"]
 
 REGISTRY = "file_registry"
+_ID = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class FileStaged(BaseModel):
+    """The payload of ``file_staged``."""
+
+    file_id: str = _ID
+    stage_id: str = _ID
+
+
+class FileDeleted(BaseModel):
+    """The payload of ``file_deleted``."""
+
+    file_id: str = _ID
+
+
+class FileRegistered(BaseModel):
+    """The payload of ``file_registered`` (the registry's record; its location is not ours)."""
+
+    file_id: str = _ID
+    size: int = Field(ge=0, lt=2**63)
+    md5: str = Field(pattern=r"^[0-9a-f]{32}$")
+    created: datetime
 
 
 class UnknownObjectError(LookupError):
@@ -125,11 +150,13 @@ class DownloadService:
     async def consume(self, topic: str, payload: dict[str, Any]) -> None:
         """Apply one message from the file registry; a repeated message changes nothing."""
         if topic == "file_registered":
-            await self._registered(DownloadableFile.model_validate(payload))
+            registered = parse_payload(FileRegistered, topic, payload)
+            await self._registered(DownloadableFile(**registered.model_dump()))
         elif topic == "file_staged":
-            await self._staged(payload["file_id"], payload["stage_id"])
+            staged = parse_payload(FileStaged, topic, payload)
+            await self._staged(staged.file_id, staged.stage_id)
         elif topic == "file_deleted":
-            await self._deleted(payload["file_id"])
+            await self._deleted(parse_payload(FileDeleted, topic, payload).file_id)
         else:
             raise UnknownTopicError("download controller", topic)
 

@@ -6,13 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-__all__ = ["FileMetadata"]
+__all__ = ["FILE_ID_PATTERN", "FileMetadata"]
+
+FILE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 class FileMetadata(BaseModel):
     """A file in permanent storage."""
 
-    file_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    file_id: str = Field(pattern=FILE_ID_PATTERN)
     bucket_id: str
     object_id: str
     size: int

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from hexkit.protocols.dao import Dao, ResourceAlreadyExistsError, ResourceNotFoundError
 from hexkit.protocols.objstorage import (
     ObjectAlreadyExistsError,
@@ -20,9 +22,9 @@ from hexkit.protocols.objstorage import (
     ObjectStorageProtocol,
 )
 
-from ...common.outbox import UnitOfWork, UnknownTopicError
+from ...common.outbox import InvalidMessageError, UnitOfWork, UnknownTopicError, parse_payload
 from .errors import FileNotRegisteredError
-from .models import FileMetadata
+from .models import FILE_ID_PATTERN, FileMetadata
 
 __all__ = ["DOWNLOADS", "UPLOADS", "FileRegistry", "RegistryConfig"]
 
@@ -30,11 +32,37 @@ UPLOADS = "upload_controller"
 DOWNLOADS = "download_controller"
 
 
+_ID = Field(pattern=FILE_ID_PATTERN)
+_OBJECT = Field(min_length=1, max_length=1024)
+
+
+class UploadCompleted(BaseModel):
+    """The payload of ``file_upload_completed``."""
+
+    file_id: str = _ID
+    attempt_id: str = _ID
+    bucket_id: str = _OBJECT
+    object_id: str = _OBJECT
+    size: int = Field(gt=0, lt=2**63)
+    md5: str = Field(pattern=r"^[0-9a-f]{32}$")
+
+
+class StageFile(BaseModel):
+    """The payload of ``stage_file``."""
+
+    file_id: str = _ID
+    stage_id: str = _ID
+    bucket_id: str = _OBJECT
+    object_id: str = _OBJECT
+
+
 @dataclass(frozen=True)
 class RegistryConfig:
-    """Where registered files live."""
+    """Where registered files live, and the only buckets files are taken from and staged to."""
 
     permanent_bucket: str
+    inbox_bucket: str
+    outbox_bucket: str
 
 
 class FileRegistry:
@@ -63,11 +91,21 @@ class FileRegistry:
     async def consume(self, topic: str, payload: dict[str, Any]) -> None:
         """Apply one message from another service; a repeated message changes nothing."""
         if topic == "file_upload_completed":
-            await self.register(**payload)
+            completed = parse_payload(UploadCompleted, topic, payload)
+            self._check_bucket(topic, completed.bucket_id, self._config.inbox_bucket)
+            await self.register(**completed.model_dump())
         elif topic == "stage_file":
-            await self.stage(**payload)
+            staging = parse_payload(StageFile, topic, payload)
+            self._check_bucket(topic, staging.bucket_id, self._config.outbox_bucket)
+            await self.stage(**staging.model_dump())
         else:
             raise UnknownTopicError("file registry", topic)
+
+    @staticmethod
+    def _check_bucket(topic: str, bucket_id: str, expected: str) -> None:
+        """Refuse a message naming a bucket other than the one its topic may use."""
+        if bucket_id != expected:
+            raise InvalidMessageError(topic, f"bucket {bucket_id!r} is not {expected!r}")
 
     async def register(
         self, *, file_id: str, attempt_id: str, bucket_id: str, object_id: str, size: int, md5: str

@@ -1,16 +1,31 @@
-"""The upload controller's REST API: files first, then upload attempts in parts."""
+"""The upload controller's REST API: files first, then upload attempts in parts.
+
+Every route needs a work order for the file concerned: ``start_upload`` to announce it,
+read it, open an attempt and get part URLs; ``complete_upload`` and ``cancel_upload`` for
+those steps. An attempt's routes look up the attempt's file after the token is verified; an
+attempt of another file is refused exactly like an unknown one, so a token for one file
+tells nothing about others.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Path, Request, status
 from pydantic import BaseModel, Field
 
-from ...common.http import Lifespan, map_errors, message_router
+from ...common.handoffs import HandOffVerifier
+from ...common.http import (
+    PROTOCOL_PROBLEMS,
+    Lifespan,
+    authorize,
+    install_problems,
+    message_router,
+)
+from ...common.work_orders import Operation, WorkOrderRefusedError, WorkOrderVerifier
 from ..core.errors import InvalidUploadError, UploadConflictError, UploadNotFoundError
 from ..core.models import FILE_ID_PATTERN, AttemptStatus, FileUpload, UploadAttempt
-from ..core.service import UploadService
+from ..core.service import MAX_FILE_SIZE, MAX_PARTS, UploadService
 
 __all__ = ["create_app"]
 
@@ -19,13 +34,13 @@ class FileAnnouncement(BaseModel):
     """A file the client is going to upload."""
 
     file_id: str = Field(pattern=FILE_ID_PATTERN)
-    size: int = Field(gt=0)
+    size: int = Field(gt=0, le=MAX_FILE_SIZE)
 
 
 class AttemptRequest(BaseModel):
     """How the client cuts the file; the default part size if omitted."""
 
-    part_size: int | None = Field(default=None, gt=0)
+    part_size: int | None = Field(default=None, gt=0, le=MAX_FILE_SIZE)
 
 
 class AttemptView(BaseModel):
@@ -63,7 +78,7 @@ class PartUrl(BaseModel):
 class Completion(BaseModel):
     """What the client says when all parts are uploaded."""
 
-    part_count: int = Field(gt=0)
+    part_count: int = Field(gt=0, le=MAX_PARTS)
     md5: str = Field(pattern=r"^[0-9a-f]{32}$")
 
 
@@ -73,7 +88,11 @@ def _service(request: Request) -> UploadService:
 
 
 Service = Annotated[UploadService, Depends(_service)]
+FileId = Annotated[str, Path(pattern=FILE_ID_PATTERN)]
+AttemptId = Annotated[str, Path(pattern=FILE_ID_PATTERN)]
+PartNumber = Annotated[int, Path(ge=1, le=MAX_PARTS)]
 router = APIRouter()
+UPLOADING = (Operation.START_UPLOAD, Operation.COMPLETE_UPLOAD, Operation.CANCEL_UPLOAD)
 
 
 def _file_view(file: FileUpload, attempts: list[UploadAttempt]) -> FileView:
@@ -82,62 +101,95 @@ def _file_view(file: FileUpload, attempts: list[UploadAttempt]) -> FileView:
     )
 
 
+async def _authorized_attempt(
+    request: Request, service: UploadService, attempt_id: str, *operations: Operation
+) -> UploadAttempt:
+    """Verify the work order, then return the attempt if it belongs to the order's file."""
+    order = authorize(request, operations, None)
+    try:
+        attempt = await service.get_attempt(attempt_id)
+    except UploadNotFoundError:
+        attempt = None
+    if attempt is None or attempt.file_id != order.file_id:
+        raise WorkOrderRefusedError("it does not cover this upload attempt")
+    return attempt
+
+
 @router.post("/files", status_code=status.HTTP_201_CREATED, tags=["files"])
-async def announce_file(body: FileAnnouncement, service: Service) -> FileView:
+async def announce_file(body: FileAnnouncement, request: Request, service: Service) -> FileView:
     """Record a file's metadata before any upload (repeating it is fine)."""
+    authorize(request, [Operation.START_UPLOAD], body.file_id)
     file = await service.announce_file(body.file_id, body.size)
     return _file_view(*(await service.get_file(file.file_id)))
 
 
 @router.get("/files/{file_id}", tags=["files"])
-async def get_file(file_id: str, service: Service) -> FileView:
+async def get_file(file_id: FileId, request: Request, service: Service) -> FileView:
     """Return a file and its upload attempts."""
+    authorize(request, UPLOADING, file_id)
     return _file_view(*(await service.get_file(file_id)))
 
 
 @router.post("/files/{file_id}/attempts", status_code=status.HTTP_201_CREATED, tags=["attempts"])
-async def start_attempt(file_id: str, body: AttemptRequest, service: Service) -> AttemptView:
+async def start_attempt(
+    file_id: FileId, body: AttemptRequest, request: Request, service: Service
+) -> AttemptView:
     """Open an upload attempt; 409 while another attempt holds the file."""
+    authorize(request, [Operation.START_UPLOAD], file_id)
     return AttemptView.of(await service.start_attempt(file_id, body.part_size))
 
 
 @router.get("/attempts/{attempt_id}", tags=["attempts"])
-async def get_attempt(attempt_id: str, service: Service) -> AttemptView:
+async def get_attempt(attempt_id: AttemptId, request: Request, service: Service) -> AttemptView:
     """Return the state of an upload attempt."""
-    return AttemptView.of(await service.get_attempt(attempt_id))
+    return AttemptView.of(await _authorized_attempt(request, service, attempt_id, *UPLOADING))
 
 
 @router.post("/attempts/{attempt_id}/parts/{part_number}", tags=["attempts"])
-async def part_url(attempt_id: str, part_number: int, service: Service) -> PartUrl:
+async def part_url(
+    attempt_id: AttemptId, part_number: PartNumber, request: Request, service: Service
+) -> PartUrl:
     """Return a presigned URL for one part."""
+    await _authorized_attempt(request, service, attempt_id, Operation.START_UPLOAD)
     url = await service.part_upload_url(attempt_id, part_number)
     return PartUrl(part_number=part_number, url=url)
 
 
 @router.post("/attempts/{attempt_id}/complete", tags=["attempts"])
-async def complete_attempt(attempt_id: str, body: Completion, service: Service) -> AttemptView:
+async def complete_attempt(
+    attempt_id: AttemptId, body: Completion, request: Request, service: Service
+) -> AttemptView:
     """Assemble the parts and hand the file to the registry (safe to repeat)."""
+    await _authorized_attempt(request, service, attempt_id, Operation.COMPLETE_UPLOAD)
     return AttemptView.of(await service.complete(attempt_id, body.part_count, body.md5))
 
 
 @router.delete("/attempts/{attempt_id}", tags=["attempts"])
-async def cancel_attempt(attempt_id: str, service: Service) -> AttemptView:
+async def cancel_attempt(attempt_id: AttemptId, request: Request, service: Service) -> AttemptView:
     """Cancel a pending attempt and drop its parts."""
+    await _authorized_attempt(request, service, attempt_id, Operation.CANCEL_UPLOAD)
     return AttemptView.of(await service.cancel(attempt_id))
 
 
 def create_app(
-    service: UploadService | None = None, *, lifespan: Lifespan | None = None
+    service: UploadService | None = None,
+    *,
+    work_orders: WorkOrderVerifier,
+    hand_offs: HandOffVerifier,
+    lifespan: Lifespan | None = None,
 ) -> FastAPI:
     """Build the REST app around a ready service, or a lifespan that provides one."""
     app = FastAPI(title="Upload controller", lifespan=lifespan)
     if service is not None:
         app.state.upload_service = service
+    app.state.work_orders = work_orders
+    app.state.hand_offs = hand_offs
     app.include_router(router)
     app.include_router(message_router(lambda request: _service(request).consume))
-    map_errors(
+    install_problems(
         app,
         {
+            **PROTOCOL_PROBLEMS,
             UploadNotFoundError: status.HTTP_404_NOT_FOUND,
             UploadConflictError: status.HTTP_409_CONFLICT,
             InvalidUploadError: status.HTTP_422_UNPROCESSABLE_CONTENT,

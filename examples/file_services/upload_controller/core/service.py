@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from hexkit.protocols.dao import (
     Dao,
     ResourceAlreadyExistsError,
@@ -16,19 +18,29 @@ from hexkit.protocols.dao import (
 )
 from hexkit.protocols.objstorage import (
     MultiPartUploadConfirmError,
+    MultiPartUploadNotFoundError,
     ObjectNotFoundError,
     ObjectStorageProtocol,
 )
 
-from ...common.outbox import UnitOfWork, UnknownTopicError
+from ...common.outbox import UnitOfWork, UnknownTopicError, parse_payload
 from .errors import InvalidUploadError, UploadConflictError, UploadNotFoundError
-from .models import AttemptStatus, FileUpload, UploadAttempt, closed_slot
+from .models import FILE_ID_PATTERN, AttemptStatus, FileUpload, UploadAttempt, closed_slot
 
-__all__ = ["REGISTRY", "UploadConfig", "UploadService"]
+__all__ = ["MAX_FILE_SIZE", "MAX_PARTS", "REGISTRY", "UploadConfig", "UploadService"]
 
 MIB = 1024 * 1024
 MAX_PARTS = 10_000
+MAX_FILE_SIZE = MAX_PARTS * 5 * 1024 * MIB  # S3's limit: 10,000 parts of at most 5 GiB
 REGISTRY = "file_registry"
+
+
+class FileVerdict(BaseModel):
+    """The payload of ``file_accepted`` and ``file_rejected``."""
+
+    file_id: str = Field(pattern=FILE_ID_PATTERN)
+    attempt_id: str = Field(pattern=FILE_ID_PATTERN)
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 @dataclass(frozen=True)
@@ -175,7 +187,18 @@ class UploadService:
                     anticipated_part_quantity=attempt.part_count,
                     anticipated_part_size=attempt.part_size,
                 )
+            except MultiPartUploadNotFoundError:
+                # A concurrent complete finished the upload, or a cancel aborted it.
+                current = await self.get_attempt(attempt_id)
+                if current.status in (AttemptStatus.PENDING, AttemptStatus.UPLOADED):
+                    raise UploadConflictError(
+                        attempt_id,
+                        f"Attempt {attempt_id!r} is being completed by another request;"
+                        " ask for its state.",
+                    ) from None
+                raise self._conflict(current, AttemptStatus.PENDING) from None
             except MultiPartUploadConfirmError as error:
+                await self._lost_race(attempt)
                 with suppress(LookupError):  # drop the parts, if the storage kept them
                     await self._storage.abort_multipart_upload(
                         upload_id, self._config.inbox_bucket, attempt.object_id
@@ -219,14 +242,15 @@ class UploadService:
 
     async def consume(self, topic: str, payload: dict[str, Any]) -> None:
         """Apply the registry's verdict on an uploaded attempt; a repeat changes nothing."""
+        if topic not in ("file_accepted", "file_rejected"):
+            raise UnknownTopicError("upload controller", topic)
+        verdict = parse_payload(FileVerdict, topic, payload)
         if topic == "file_accepted":
             status, reason = AttemptStatus.ACCEPTED, None
-        elif topic == "file_rejected":
-            status, reason = AttemptStatus.REJECTED, payload["reason"]
         else:
-            raise UnknownTopicError("upload controller", topic)
+            status, reason = AttemptStatus.REJECTED, verdict.reason or "rejected"
         try:
-            attempt = await self._attempts.get_by_id(payload["attempt_id"])
+            attempt = await self._attempts.get_by_id(verdict.attempt_id)
         except ResourceNotFoundError:
             return  # not ours (an attempt is never deleted)
         if attempt.status is not AttemptStatus.UPLOADED:
@@ -236,6 +260,25 @@ class UploadService:
         await self._close(attempt, status, reason)
 
     # --- helpers ---------------------------------------------------------------------
+
+    async def _lost_race(self, attempt: UploadAttempt) -> None:
+        """Raise a 409 if a concurrent request assembled or closed the upload meanwhile.
+
+        The parts may look incomplete to one complete only because another one is
+        assembling them; such a loser must not abort the upload or fail the attempt. A
+        loser that checks before the winner's object exists can still do so: closing that
+        gap needs a conditional state change, which this service does not have yet.
+        """
+        current = await self.get_attempt(attempt.attempt_id)
+        assembled = await self._storage.does_object_exist(
+            self._config.inbox_bucket, attempt.object_id
+        )
+        if current.status is not AttemptStatus.PENDING or assembled:
+            raise UploadConflictError(
+                attempt.attempt_id,
+                f"Attempt {attempt.attempt_id!r} was completed or closed by another request;"
+                " ask for its state.",
+            )
 
     async def _close(
         self, attempt: UploadAttempt, status: AttemptStatus, reason: str | None
