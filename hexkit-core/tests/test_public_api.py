@@ -7,6 +7,7 @@ import importlib
 import pytest
 
 EXPECTED = {
+    "hexkit.protocols": {"MAX_QUOTED", "clip", "shorten"},
     "hexkit.protocols.dao": {
         "CreationModelError", "Dao", "DaoError", "DaoFactoryProtocol", "DaoNameError",
         "DaoSpec", "DaoSurrogateId", "DaoUsageError", "DbTimeoutError", "DbUnavailableError",
@@ -31,7 +32,7 @@ EXPECTED = {
         "MultiPartUploadAbortError", "MultiPartUploadAlreadyExistsError",
         "MultiPartUploadConfirmError", "MultiPartUploadError", "MultiPartUploadNotFoundError",
         "ObjectAlreadyExistsError", "ObjectError", "ObjectIdValidationError", "ObjectMetadata",
-        "ObjectNotFoundError", "ObjectStorageError", "ObjectStorageProtocol", "PresignedPostURL",
+        "ObjectNotFoundError", "ObjectStorageError", "ObjectStorageProtocol", "ObjectStorageUsageError", "PresignedPostURL",
         "PresignedTransfer", "StorageClosedError", "StorageTimeoutError", "StorageUnavailableError",
         "TransferRejectedError", "UploadedPart", "check_parts", "validate_bucket_id",
         "validate_object_id",

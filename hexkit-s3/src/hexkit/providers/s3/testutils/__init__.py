@@ -19,8 +19,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import pytest
-import pytest_asyncio
+try:
+    import pytest
+    import pytest_asyncio
+except ImportError as _missing:  # the [testing] extra is not installed
+    raise ImportError(
+        f"{__name__} needs the testing extra ({_missing.name} is not installed);"
+        " run: pip install 'hexkit-s3[testing]'",
+        name=_missing.name,
+    ) from _missing
 
 from ._backends import BACKEND_ENV, S3Server, seaweed_identities, start_server
 from ._cluster import SeaweedCluster, SeaweedNode
