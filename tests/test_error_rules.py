@@ -29,9 +29,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-import hexkit.protocols.dao as dao
-import hexkit.protocols.objstorage as objstorage
-from hexkit.protocols import MAX_QUOTED
+from hexkit.protocols import MAX_QUOTED, dao, objstorage
 
 HUGE = "Z" * 1_000_000
 # Under the usage branch of their protocol, although a TypeError/ValueError: these refuse
@@ -120,7 +118,7 @@ class _Model(BaseModel):
     id: str
 
 
-def _value(annotation: Any) -> Any:
+def _value(annotation: Any) -> Any:  # noqa: PLR0911 - one return per kind of type
     """A value of ``annotation`` in which every text is huge."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)

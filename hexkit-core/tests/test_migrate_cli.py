@@ -115,3 +115,25 @@ def test_an_unreachable_database_is_a_one_line_error(
             }
         else:
             assert err == "hexkit migrate: The database cannot be reached; check that it runs.\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("MIGRATIONS = [\n", "SyntaxError"), ("raise TypeError('no such thing')\n", "TypeError")],
+)
+def test_a_migrations_module_that_fails_to_import_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    kind: str,
+) -> None:
+    (tmp_path / "broken_migrations.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, out, err = _run(capsys, "up", "--provider", "memory", "--migrations", "broken_migrations")
+    assert code == 1
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert f"'broken_migrations' failed with {kind}" in err
+    assert "Fix the module" in err

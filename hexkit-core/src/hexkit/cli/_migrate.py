@@ -93,7 +93,15 @@ def _migrations(name: str | None) -> list[Migration]:
     try:
         module = importlib.import_module(name)
     except ImportError as error:
-        raise CliError(f"Cannot import --migrations {name!r}: {error}.") from None
+        raise CliError(
+            f"Cannot import --migrations {name!r}: {error}. Check the module name and that"
+            " its package is on the path (run from the project root, or set PYTHONPATH)."
+        ) from None
+    except Exception as error:  # noqa: BLE001 - any error of the user's module, shown whole
+        raise CliError(
+            f"Importing --migrations {name!r} failed with {type(error).__name__}: {error}."
+            " Fix the module (`python -c 'import <module>'` shows the traceback)."
+        ) from None
     found = getattr(module, "MIGRATIONS", None)
     if not isinstance(found, list | tuple):
         raise CliError(f"Module {name!r} has no list named MIGRATIONS; define one.")

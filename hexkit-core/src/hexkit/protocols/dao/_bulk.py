@@ -132,7 +132,8 @@ class BulkWriteError(DaoError):
             else f"{written} were written"
         )
         super().__init__(
-            f"{clip(operation)} on collection {shorten(collection)}: {len(self.failures)} of {attempted}"
+            f"{clip(operation)} on collection {shorten(collection)}:"
+            f" {len(self.failures)} of {attempted}"
             f" item(s) were not written and {outcome}. Not written: {clip(listed)}."
             " See .failures for every item's position, ID and error."
         )

@@ -183,7 +183,8 @@ class NoHitsFoundError(FindError, LookupError):
     def __init__(self, *, mapping: Mapping[str, Any]) -> None:
         self.mapping = dict(mapping)
         super().__init__(
-            f"No resource matches {shorten(self.mapping)}; use find_all() if zero hits are expected."
+            f"No resource matches {shorten(self.mapping)}; use find_all() if zero hits are"
+            " expected."
         )
 
 
@@ -235,7 +236,8 @@ class CreationModelError(DaoUsageError, TypeError):
         self.unexpected = tuple(sorted(unexpected))
         super().__init__(
             f"Creation model {model.__name__} must have exactly the DTO's fields minus"
-            f" the ID field; missing: {shorten(list(self.missing))}, unexpected: {shorten(list(self.unexpected))}."
+            f" the ID field; missing: {shorten(list(self.missing))},"
+            f" unexpected: {shorten(list(self.unexpected))}."
         )
 
 
@@ -257,7 +259,8 @@ class DaoNameError(DaoUsageError, ValueError):
     def __init__(self, *, name: object) -> None:
         self.name = name
         super().__init__(
-            f"Invalid DAO name {shorten(name)}: use 1 to 64 characters of letters, digits, '_' or '-'."
+            f"Invalid DAO name {shorten(name)}: use 1 to 64 characters of letters, digits,"
+            " '_' or '-'."
         )
 
 

@@ -111,7 +111,8 @@ class BucketIdValidationError(BucketError, ObjectStorageUsageError, ValueError):
     def __init__(self, bucket_id: str, reason: str) -> None:
         super().__init__(
             bucket_id,
-            f"Invalid bucket ID {shorten(bucket_id)}: {clip(reason)}. Use 3-63 lowercase letters, digits,"
+            f"Invalid bucket ID {shorten(bucket_id)}: {clip(reason)}."
+            " Use 3-63 lowercase letters, digits,"
             " '-' and '.', starting and ending with a letter or digit, without a prefix or"
             " suffix that S3 reserves (see validate_bucket_id).",
         )
@@ -133,7 +134,8 @@ class ObjectNotFoundError(ObjectError, LookupError):
         super().__init__(
             bucket_id,
             object_id,
-            f"Object {shorten(object_id)} does not exist in bucket {shorten(bucket_id)}; upload it first.",
+            f"Object {shorten(object_id)} does not exist in bucket {shorten(bucket_id)};"
+            " upload it first.",
         )
 
 
@@ -156,7 +158,8 @@ class ObjectIdValidationError(ObjectError, ObjectStorageUsageError, ValueError):
         super().__init__(
             bucket_id,
             object_id,
-            f"Invalid object ID {shorten(object_id)}: {clip(reason)}. Use 1-1024 characters of letters,"
+            f"Invalid object ID {shorten(object_id)}: {clip(reason)}."
+            " Use 1-1024 characters of letters,"
             " digits, '-', '_', '.' and '/', without empty, '.' or '..' path segments.",
         )
 
@@ -179,7 +182,8 @@ class MultiPartUploadNotFoundError(MultiPartUploadError, LookupError):
             upload_id,
             bucket_id,
             object_id,
-            f"No active multipart upload {shorten(upload_id)} for object {shorten(object_id)} in bucket"
+            f"No active multipart upload {shorten(upload_id)} for object {shorten(object_id)}"
+            " in bucket"
             f" {shorten(bucket_id)}; it was never started, or was completed or aborted.",
         )
 
@@ -219,7 +223,8 @@ class MultiPartUploadAbortError(MultiPartUploadError):
             upload_id,
             bucket_id,
             object_id,
-            f"Could not abort multipart upload {shorten(upload_id)} of object {shorten(object_id)} in"
+            f"Could not abort multipart upload {shorten(upload_id)} of object"
+            f" {shorten(object_id)} in"
             f" bucket {shorten(bucket_id)}: {clip(reason)}. Retry the abort.",
         )
 

@@ -98,7 +98,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             await close_client(client)
 
     def _translated(
-        self, error: PyMongoError, *, collection: str, id_field: str = "id"
+        self, error: PyMongoError, *, collection: str | None, id_field: str = "id"
     ) -> DaoError | ProviderClosedError:
         if self._sessions.closed:  # the client was closed under the call
             return ProviderClosedError(provider="MongoDbDaoFactory")
@@ -166,7 +166,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             try:
                 hello = await self._client.admin.command("hello")
             except PyMongoError as error:
-                raise self._translated(error, collection="<transaction>") from error
+                raise self._translated(error, collection=None) from error
             self._transactions_supported = bool(
                 "setName" in hello or hello.get("msg") == "isdbgrid"
             )
@@ -196,7 +196,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             session = await start_session(self._client)
             await maybe_await(session.start_transaction())
         except PyMongoError as error:
-            raise self._translated(error, collection="<transaction>") from error
+            raise self._translated(error, collection=None) from error
         lost = False
         try:
             with self._sessions.bound(session):

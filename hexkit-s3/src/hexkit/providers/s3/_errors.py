@@ -85,7 +85,8 @@ class S3CredentialsError(ObjectStorageError, PermissionError):
         self.operation = operation
         self.code = code
         super().__init__(
-            f"S3 refused {clip(operation)} ({clip(code)}): check the access key ID and secret access key"
+            f"S3 refused {clip(operation)} ({clip(code)}): check the access key ID and secret"
+            " access key"
             " (s3_access_key_id / s3_secret_access_key, and s3_session_token for temporary"
             " credentials) and that this key may perform the call."
         )
