@@ -70,9 +70,19 @@ def test_every_package_imports_only_the_layers_below_it(repository: list[Import]
 
 def test_the_scan_sees_the_whole_repository(repository: list[Import]) -> None:
     importers = {item.importer for item in repository}
-    for module in ("hexkit.cli._main", "hexkit.registry._registry", "hexkit.testing.dao._crud"):
+    for module in (
+        "hexkit.cli._main",
+        "hexkit.cli._dev",
+        "hexkit.registry._registry",
+        "hexkit.testing.dao._crud",
+    ):
         assert module in importers
-    for module in ("hexkit.providers.mongodb._dao", "hexkit.providers.s3", "file_services.demo"):
+    for module in (
+        "hexkit.providers.mongodb._dao",
+        "hexkit.providers.s3",
+        "hexkit.providers.postgres.testutils._dev",
+        "file_services.demo",
+    ):
         assert module in importers
 
 

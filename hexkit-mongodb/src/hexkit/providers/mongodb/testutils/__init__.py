@@ -42,14 +42,17 @@ except ImportError as _missing:  # the [testing] extra is not installed
     ) from _missing
 
 from ._backends import BACKEND_ENV, EmbeddedMongoDb, MongoDbServer, running_server
+from ._dev import MongoDbDevServer, dev_server
 from ._fixture import DRIVER_ENV, MongoDbFixture, loop_runner
 
 __all__ = [
     "BACKEND_ENV",
     "DRIVER_ENV",
     "EmbeddedMongoDb",
+    "MongoDbDevServer",
     "MongoDbFixture",
     "MongoDbServer",
+    "dev_server",
     "mongodb",
     "mongodb_driver",
     "mongodb_server",

@@ -36,14 +36,17 @@ from ._backends import (
     PostgresServer,
     start_server,
 )
+from ._dev import PostgresDevServer, dev_server
 from ._fixture import PostgresFixture
 
 __all__ = [
     "BACKEND_ENV",
     "IMAGE_ENV",
     "EmbeddedPostgres",
+    "PostgresDevServer",
     "PostgresFixture",
     "PostgresServer",
+    "dev_server",
     "postgres",
     "postgres_dsn",
     "postgres_server",
