@@ -29,6 +29,8 @@ from hexkit.migrations import (
 from hexkit.protocols.dao import DaoError
 from hexkit.registry import RegistryError, open_provider
 
+from ._progress import Progress
+
 __all__ = ["add_migrate_parser", "run_migrate"]
 
 
@@ -190,6 +192,7 @@ async def _run(args: argparse.Namespace) -> tuple[Any, str]:
             dry_run=args.dry_run,
             batch_size=args.batch_size,
             lock_timeout=args.lock_timeout,
+            on_event=Progress(sys.stderr, json_lines=args.json),
         )
         return _plain(report), _report_text(report)
 
