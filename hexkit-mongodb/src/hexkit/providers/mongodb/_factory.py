@@ -25,6 +25,7 @@ from hexkit.protocols.dao import (
     TransactionError,
     TransactionsNotSupportedError,
 )
+from hexkit.registry import ProviderConfigError
 
 from ._config import MongoDbConfig
 from ._dao import MongoDbDao, MongoDbDaoSurrogateId
@@ -89,7 +90,23 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
         The client binds to the running event loop on first use, so enter this in
         the loop that will run the DAO calls.
         """
-        client = make_client(config)
+        try:
+            client = make_client(config)
+        except (ValueError, TypeError, PyMongoError) as error:
+            # PyMongo's URI parser may quote the DSN, which holds the password.
+            raise ProviderConfigError(
+                kind="dao",
+                name="mongodb",
+                problems=[
+                    (
+                        "mongo_dsn",
+                        f"cannot be used ({type(error).__name__}): check its host, port"
+                        " (1-65535) and options; write it as"
+                        " mongodb://user:password@host:port/?option=value (the value is not"
+                        " shown because it is secret)",
+                    )
+                ],
+            ) from None
         factory = cls(config=config, client=client)
         try:
             yield factory
