@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 import hexkit.providers.mongodb as package
-from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory, testutils
 from hexkit.cli import main
+from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory, testutils
 from hexkit.registry import Registry
 
 # The version this distribution ships: its pyproject.toml, which a release bumps.
