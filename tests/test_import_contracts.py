@@ -85,6 +85,7 @@ def test_the_scan_sees_the_whole_repository(repository: list[Import]) -> None:
         "hexkit.registry._registry",
         "hexkit.testing.dao._crud",
         "hexkit.fastapi._lifespan",
+        "hexkit.cli._dev",
     ):
         assert module in importers
     for module in (
@@ -92,6 +93,7 @@ def test_the_scan_sees_the_whole_repository(repository: list[Import]) -> None:
         "hexkit.providers.s3",
         "file_services.demo",
         "fastapi_app.app",
+        "hexkit.providers.postgres.testutils._dev",
     ):
         assert module in importers
 

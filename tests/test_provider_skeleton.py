@@ -324,6 +324,19 @@ def test_entry_point_names_the_plugin_module(folder: str) -> None:
 
 
 @pytest.mark.parametrize("folder", sorted(PROVIDERS))
+def test_dev_server_entry_point_names_the_testutils_starter(folder: str) -> None:
+    # `hexkit dev` finds each plugin's local server through group "hexkit.dev"; the
+    # starter lives in testutils/_dev.py (server-starting code stays under testutils).
+    project = tomllib.loads((ROOT / folder / "pyproject.toml").read_text())["project"]
+    name = PROVIDERS[folder]
+    target = f"hexkit.providers.{name}.testutils:dev_server"
+    assert project["entry-points"]["hexkit.dev"] == {name: target}
+    dev = _package(folder) / "testutils" / "_dev.py"
+    assert dev.is_file()
+    assert "def dev_server(" in dev.read_text()
+
+
+@pytest.mark.parametrize("folder", sorted(PROVIDERS))
 def test_plugin_module_holds_only_the_hook(folder: str) -> None:
     path = _package(folder) / "_plugin.py"
     tree = ast.parse(path.read_text(), str(path))

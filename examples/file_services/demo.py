@@ -91,6 +91,11 @@ class Backends:
     objstorage_config: dict[str, Any]
 
 
+def starting(what: str) -> None:
+    """Say what starts now: embedded servers take seconds, and silence looks like a hang."""
+    print(f"{'starting':<34} {what}", flush=True)
+
+
 def dao_provider() -> str:
     """Return the database the demo runs on, from ``DEMO_DAO_PROVIDER``."""
     name = os.environ.get("DEMO_DAO_PROVIDER", "").strip() or "mongodb"
@@ -108,6 +113,7 @@ def mongodb_config(stack: ExitStack) -> dict[str, Any]:
     if not dsn:
         from secantus import SecantusDBServer  # noqa: PLC0415 - only for the embedded setup
 
+        starting("SecantusDB (MongoDB-compatible) on loopback")
         data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="hexkit-demo-"))
         server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=data_dir)
         server.start()
@@ -123,6 +129,7 @@ def postgres_config(stack: ExitStack) -> dict[str, Any]:
         # The same server the hexkit-postgres test fixtures run (hexkit-postgres[testing]).
         from hexkit.providers.postgres.testutils import EmbeddedPostgres  # noqa: PLC0415
 
+        starting("embedded PostgreSQL")
         dsn = stack.enter_context(EmbeddedPostgres()).dsn
     return {"postgres_dsn": dsn, "postgres_schema": DATABASE}
 
@@ -139,6 +146,7 @@ def s3_config(stack: ExitStack) -> dict[str, Any]:
     # The same server the hexkit-s3 test fixtures run by default (hexkit-s3[testing]).
     from hexkit.providers.s3.testutils import start_server  # noqa: PLC0415
 
+    starting("SeaweedFS (S3) on loopback")
     server = stack.enter_context(start_server("embedded"))
     values = server.config_values()
     # The services read their settings as JSON: the secret goes in as plain text.
@@ -189,6 +197,7 @@ def running_services(found: Backends, keys: Keys) -> Iterator[dict[str, str]]:
     }
     with ExitStack() as stack:
         for name in SERVICES:
+            starting(f"{name} at {urls[name]}")
             command = [
                 sys.executable, "-m", "uvicorn", f"file_services.{name}.wiring:create_service_app",
                 "--factory", "--host", "127.0.0.1", "--port", str(ports[name]),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from hexkit.cli import main
+from hexkit.cli._progress import Progress
+from hexkit.migrations import MigrationEvent
 
 MODULE = "from hexkit.testing.migrations import migrations\nMIGRATIONS = migrations()\n"
 
@@ -115,3 +118,73 @@ def test_an_unreachable_database_is_a_one_line_error(
             }
         else:
             assert err == "hexkit migrate: The database cannot be reached; check that it runs.\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("MIGRATIONS = [\n", "SyntaxError"), ("raise TypeError('no such thing')\n", "TypeError")],
+)
+def test_a_migrations_module_that_fails_to_import_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    kind: str,
+) -> None:
+    (tmp_path / "broken_migrations.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, out, err = _run(capsys, "up", "--provider", "memory", "--migrations", "broken_migrations")
+    assert code == 1
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert f"'broken_migrations' failed with {kind}" in err
+    assert "Fix the module" in err
+
+
+def test_up_with_json_reports_progress_as_json_lines_on_stderr(
+    capsys: pytest.CaptureFixture[str], module: str
+) -> None:
+    argv = ["up", "--provider", "memory", "--migrations", module, "--json", "--batch-size", "1"]
+    code, out, err = _run(capsys, *argv)
+    assert code == 0
+    assert json.loads(out)["version"] == 2  # stdout stays one JSON document
+    lines = [json.loads(line) for line in err.splitlines()]
+    assert lines
+    assert {line["event"] for line in lines} == {"progress"}
+    assert {line["stage"] for line in lines} <= {"batch", "switched"}
+    assert [line["version"] for line in lines if line["stage"] == "switched"] == [1, 2]
+    for line in lines:
+        assert line["total"] is not None
+        assert 0 <= line["read"] <= line["total"]
+        assert line["rate"] >= 0
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_draws_a_bar_with_rate_and_eta() -> None:
+    terminal = _Terminal()
+    progress = Progress(terminal, json_lines=False)
+    progress(MigrationEvent("locked", 0))
+    progress(MigrationEvent("batch", 1, "items", documents=40, read=40, total=100))
+    progress(MigrationEvent("switched", 1, documents=100, read=100, total=100))
+    text = terminal.getvalue()
+    first = text.split("\r")[1]
+    assert "version 1 [" in first
+    assert "40%" in first
+    assert "40/100 documents" in first
+    assert "/s" in first
+    assert "ETA " in first
+    assert "ETA --" not in first
+    assert " 100% 100/100 documents" in text.split("\r")[2]
+    assert text.endswith("\n")  # the finished bar stays, the next output starts a new line
+
+
+def test_progress_off_a_terminal_without_json_prints_nothing() -> None:
+    stream = io.StringIO()
+    progress = Progress(stream, json_lines=False)
+    progress(MigrationEvent("batch", 1, "items", documents=1, read=1, total=2))
+    assert stream.getvalue() == ""

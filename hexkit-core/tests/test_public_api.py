@@ -7,6 +7,7 @@ import importlib
 import pytest
 
 EXPECTED = {
+    "hexkit.protocols": {"MAX_QUOTED", "clip", "shorten"},
     "hexkit.protocols.dao": {
         "CreationModelError", "Dao", "DaoError", "DaoFactoryProtocol", "DaoNameError",
         "DaoSpec", "DaoSurrogateId", "DaoUsageError", "DbTimeoutError", "DbUnavailableError",
@@ -31,7 +32,8 @@ EXPECTED = {
         "MultiPartUploadAbortError", "MultiPartUploadAlreadyExistsError",
         "MultiPartUploadConfirmError", "MultiPartUploadError", "MultiPartUploadNotFoundError",
         "ObjectAlreadyExistsError", "ObjectError", "ObjectIdValidationError", "ObjectMetadata",
-        "ObjectNotFoundError", "ObjectStorageError", "ObjectStorageProtocol", "PresignedPostURL",
+        "ObjectNotFoundError", "ObjectStorageError", "ObjectStorageProtocol",
+        "ObjectStorageUsageError", "PresignedPostURL",
         "PresignedTransfer", "StorageClosedError", "StorageTimeoutError", "StorageUnavailableError",
         "TransferRejectedError", "UploadedPart", "check_parts", "validate_bucket_id",
         "validate_object_id",
@@ -43,6 +45,7 @@ EXPECTED = {
         "ProviderNotFoundError", "ProviderSpec", "Registry", "RegistryError", "default_registry",
         "get_provider", "hookimpl", "hookspec", "lazy_exports", "list_broken_plugins",
         "list_providers", "open_provider", "register_plugin", "first_party_kind", "foreign_core",
+        "DEV_SERVER_GROUP", "DevServer", "DevServerStarter", "dev_server_starters",
     },
     "hexkit.providers.memory": {
         "MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory", "MemoryObjectStorage",

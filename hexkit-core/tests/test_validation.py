@@ -8,6 +8,7 @@ import uuid
 import pytest
 from pydantic import BaseModel
 
+from hexkit.protocols import shorten
 from hexkit.protocols.dao import Index, InvalidFindMappingError, InvalidIdError, build_spec
 from hexkit.protocols.objstorage import (
     BucketIdValidationError,
@@ -88,7 +89,15 @@ def test_valid_object_ids(object_id: str) -> None:
 def test_invalid_object_ids(object_id: str) -> None:
     with pytest.raises(ObjectIdValidationError) as info:
         validate_object_id(object_id)
-    assert repr(object_id) in str(info.value)
+    assert shorten(object_id) in str(info.value)
+
+
+def test_an_invalid_id_far_over_the_limit_is_quoted_shortened_with_its_length() -> None:
+    with pytest.raises(ObjectIdValidationError) as info:
+        validate_object_id("x" * 1_000_000)
+    assert len(str(info.value)) < 600
+    assert "1000000 characters" in str(info.value)
+    assert info.value.object_id == "x" * 1_000_000  # the attribute keeps the whole value
 
 
 def _parts(*sizes: int) -> list[UploadedPart]:

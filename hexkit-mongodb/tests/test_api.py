@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 import hexkit.providers.mongodb as package
+from hexkit.cli import main
 from hexkit.providers.mongodb import MongoDbConfig, MongoDbDaoFactory, testutils
 from hexkit.registry import Registry
 
@@ -38,8 +39,10 @@ def test_testutils_exports_exactly_the_fixtures_and_helpers() -> None:
         "BACKEND_ENV",
         "DRIVER_ENV",
         "EmbeddedMongoDb",
+        "MongoDbDevServer",
         "MongoDbFixture",
         "MongoDbServer",
+        "dev_server",
         "mongodb",
         "mongodb_driver",
         "mongodb_server",
@@ -129,3 +132,20 @@ async def test_factory_repr_hides_the_dsn() -> None:
     async with MongoDbDaoFactory.construct(config=config) as factory:
         assert "s3cr3t" not in repr(factory)
         assert factory.config is config
+
+
+@pytest.mark.parametrize(
+    "dsn", ["mongodb://app:s3cr3t-pw@127.0.0.1:99999999/", "mongodb://app:s3cr3t-pw@[::1/"]
+)
+def test_the_cli_reports_an_unusable_dsn_in_one_line_without_the_secret(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, dsn: str
+) -> None:
+    monkeypatch.setenv("HEXKIT_MONGODB_MONGO_DSN", dsn)
+    monkeypatch.setenv("HEXKIT_MONGODB_DB_NAME", "app")
+    assert main(["migrate", "status", "--provider", "mongodb"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert "mongo_dsn: cannot be used (ValueError)" in err
+    assert "s3cr3t-pw" not in err

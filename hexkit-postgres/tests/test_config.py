@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from hexkit.cli import main
 from hexkit.protocols.dao import DbUnavailableError
 from hexkit.providers.postgres import PostgresConfig, PostgresDaoFactory
 
@@ -79,3 +80,55 @@ async def test_an_unreachable_server_fails_construct_with_advice_and_no_secret(
             pass
     assert "check that the server runs" in str(info.value)
     assert SECRET not in str(info.value)
+    assert "<" not in str(info.value)  # no placeholder such as "collection '<connect>'"
+
+
+def _migrate_status(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["migrate", "status", "--provider", "postgres"])
+    out, err = capsys.readouterr()
+    assert out == ""
+    return code, err
+
+
+@pytest.mark.parametrize(
+    ("dsn", "hint"),
+    [
+        (f"postgresql://app:{SECRET}@127.0.0.1:99999999/app", "the port must be 1-65535"),
+        (f"postgresql://app:{SECRET}@127.0.0.1:5432/app?sslmode=bogus", "sslmode"),
+        (f"postgresql://app:{SECRET}@[::1/app", "not a well-formed URI"),
+    ],
+)
+def test_the_cli_reports_an_unusable_dsn_in_one_line_without_the_secret(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, dsn: str, hint: str
+) -> None:
+    monkeypatch.setenv("HEXKIT_POSTGRES_POSTGRES_DSN", dsn)
+    code, err = _migrate_status(capsys)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert "postgres_dsn" in err
+    assert hint in err
+    assert SECRET not in err
+
+
+def test_the_cli_names_the_environment_variable_of_a_missing_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HEXKIT_POSTGRES_POSTGRES_DSN", raising=False)
+    code, err = _migrate_status(capsys)
+    assert code == 1
+    assert "postgres_dsn (environment variable HEXKIT_POSTGRES_POSTGRES_DSN): Field required" in err
+
+
+def test_the_cli_reports_an_unreachable_server_without_placeholders(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    monkeypatch.setenv(
+        "HEXKIT_POSTGRES_POSTGRES_DSN", f"postgresql://app:{SECRET}@/app?host={tmp_path}"
+    )
+    monkeypatch.setenv("HEXKIT_POSTGRES_POSTGRES_TIMEOUT", "2")
+    code, err = _migrate_status(capsys)
+    assert code == 1
+    assert "The connection to PostgreSQL failed" in err
+    assert "<" not in err
+    assert SECRET not in err

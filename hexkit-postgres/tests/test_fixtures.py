@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from pathlib import Path
 
+import asyncpg
 import psutil
 import pytest
 from pydantic import BaseModel
@@ -86,3 +89,33 @@ def test_leaving_the_block_after_kill_and_restart_leaves_no_server_process(
         assert seen  # the restarted postmaster and its children
     assert not [process for process in seen if _running(process)]
     assert not _server_processes(data_dir)
+
+
+def test_testutils_without_the_testing_extra_name_the_extra_to_install() -> None:
+    # pytest missing, as in an install without [testing]: None in sys.modules blocks it.
+    code = (
+        "import sys; sys.modules['pytest'] = None\n"
+        "try:\n"
+        "    import hexkit.providers.postgres.testutils\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'hexkit-postgres[testing]'" in done.stdout
+    assert "pytest" in done.stdout
+
+
+@pytest.mark.asyncio
+async def test_an_embedded_server_in_a_str_directory_keeps_its_data_across_restarts(
+    tmp_path: Path,
+) -> None:
+    directory = str(tmp_path / "pg")  # a str, as users write it, not a Path
+    with EmbeddedPostgres(directory=directory) as server:
+        connection = await asyncpg.connect(server.dsn)
+        await connection.execute("CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)")
+        await connection.close()
+    with EmbeddedPostgres(directory=directory) as server:
+        connection = await asyncpg.connect(server.dsn)
+        assert await connection.fetchval("SELECT v FROM kept") == 7
+        await connection.close()
+    assert (tmp_path / "pg").is_dir()  # a given directory is the caller's: never deleted

@@ -29,6 +29,8 @@ from hexkit.migrations import (
 from hexkit.protocols.dao import DaoError
 from hexkit.registry import RegistryError, open_provider
 
+from ._progress import Progress
+
 __all__ = ["add_migrate_parser", "run_migrate"]
 
 
@@ -93,7 +95,15 @@ def _migrations(name: str | None) -> list[Migration]:
     try:
         module = importlib.import_module(name)
     except ImportError as error:
-        raise CliError(f"Cannot import --migrations {name!r}: {error}.") from None
+        raise CliError(
+            f"Cannot import --migrations {name!r}: {error}. Check the module name and that"
+            " its package is on the path (run from the project root, or set PYTHONPATH)."
+        ) from None
+    except Exception as error:  # noqa: BLE001 - any error of the user's module, shown whole
+        raise CliError(
+            f"Importing --migrations {name!r} failed with {type(error).__name__}: {error}."
+            " Fix the module (`python -c 'import <module>'` shows the traceback)."
+        ) from None
     found = getattr(module, "MIGRATIONS", None)
     if not isinstance(found, list | tuple):
         raise CliError(f"Module {name!r} has no list named MIGRATIONS; define one.")
@@ -182,6 +192,7 @@ async def _run(args: argparse.Namespace) -> tuple[Any, str]:
             dry_run=args.dry_run,
             batch_size=args.batch_size,
             lock_timeout=args.lock_timeout,
+            on_event=Progress(sys.stderr, json_lines=args.json),
         )
         return _plain(report), _report_text(report)
 

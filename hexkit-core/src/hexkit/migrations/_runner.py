@@ -39,14 +39,19 @@ class MigrationEvent:
     """A point in a run, handed to ``on_event``: for progress output, and for tests.
 
     ``stage`` is ``"locked"`` (this runner holds the lock), ``"batch"`` (a batch of
-    ``collection`` was staged; ``documents`` counts the step's documents so far),
-    ``"before_switch"`` or ``"switched"`` (the step's data became current).
+    ``collection`` was staged; ``documents`` counts the step's documents written so far,
+    ``read`` those read of the ``total`` the step reads, counted when it began, so a
+    progress bar can show a rate and an ETA), ``"before_switch"`` or ``"switched"`` (the
+    step's data became current). ``total`` is ``None`` when nobody listens (the count
+    costs a query per collection).
     """
 
     stage: Literal["locked", "batch", "before_switch", "switched"]
     version: int
     collection: str | None = None
     documents: int = 0
+    read: int = 0
+    total: int | None = None
 
 
 EventHook = Callable[[MigrationEvent], Awaitable[None] | None]
@@ -152,6 +157,8 @@ class _Run:
         self.lock_ttl = lock_ttl
         self.batch_size = batch_size
         self.on_event = on_event
+        self.read = 0  # documents read by the current step, and how many it reads in all
+        self.total: int | None = None
 
     async def emit(self, event: MigrationEvent) -> None:
         if self.on_event is not None:
@@ -200,6 +207,9 @@ class _Run:
         started = time.monotonic()
         staging = {name: f"{name}~{step.version}~{self.owner[:8]}" for name in step.specs}
         counts = dict.fromkeys(step.specs, 0)
+        self.read, self.total = 0, None
+        if self.on_event is not None:  # only a listener pays for the counts
+            self.total = sum([await self.store.count(state.physical(r)) for r in step.reads])
         try:
             for name in staging.values():
                 await self.store.create_staging(name)
@@ -237,7 +247,15 @@ class _Run:
                 with suppress(Exception):
                     await self.store.drop(name)
             raise
-        await self.emit(MigrationEvent("switched", step.version))
+        await self.emit(
+            MigrationEvent(
+                "switched",
+                step.version,
+                documents=sum(counts.values()),
+                read=self.read,
+                total=self.total,
+            )
+        )
         await self.store.clear_pending_drop(self.owner)
         report = StepReport(
             version=step.version,
@@ -282,7 +300,10 @@ class _Run:
             counts[name] += len(documents)
         if not await self.store.renew_lock(self.owner, self.lock_ttl):
             raise MigrationLockLostError(version=step.version, before=step.previous)
-        await self.emit(MigrationEvent("batch", step.version, read, sum(counts.values())))
+        self.read += len(batch)
+        await self.emit(
+            MigrationEvent("batch", step.version, read, sum(counts.values()), self.read, self.total)
+        )
 
 
 def _now() -> datetime.datetime:

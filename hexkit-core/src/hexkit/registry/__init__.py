@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings
 from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.protocols.objstorage import ObjectStorageProtocol
 
+from ._dev import DEV_SERVER_GROUP, DevServer, DevServerStarter, dev_server_starters
 from ._distributions import InstalledDistribution, foreign_core, installed_distributions
 from ._errors import (
     BrokenPlugin,
@@ -37,8 +38,11 @@ from ._registry import AUTOLOAD_ENV, Registry
 
 __all__ = [
     "AUTOLOAD_ENV",
+    "DEV_SERVER_GROUP",
     "BrokenPlugin",
     "BrokenPluginWarning",
+    "DevServer",
+    "DevServerStarter",
     "InstalledDistribution",
     "ProviderClass",
     "ProviderConfigError",
@@ -51,6 +55,7 @@ __all__ = [
     "Registry",
     "RegistryError",
     "default_registry",
+    "dev_server_starters",
     "first_party_kind",
     "foreign_core",
     "get_provider",
@@ -63,6 +68,15 @@ __all__ = [
     "open_provider",
     "register_plugin",
 ]
+
+
+# Tracebacks and reprs show errors by the path users import them from, not the private
+# module that defines them; pickling finds them there too.
+for _name in __all__:
+    _error = globals().get(_name)
+    if isinstance(_error, type) and issubclass(_error, BaseException):
+        _error.__module__ = __name__
+del _name, _error
 
 _default: Registry | None = None
 

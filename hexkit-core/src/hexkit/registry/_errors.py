@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 __all__ = [
@@ -160,13 +160,30 @@ class ProviderLoadError(RegistryError, ImportError):
 class ProviderConfigError(RegistryError, ValueError):
     """The configuration given for a provider does not validate."""
 
-    def __init__(self, *, kind: str, name: str, problems: Iterable[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        *,
+        kind: str,
+        name: str,
+        problems: Iterable[tuple[str, str]],
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        """``env`` maps fields to the environment variables they were read from, if any."""
         self.kind = kind
         self.name = name
         items = list(problems)
         self.fields = tuple(field for field, _ in items)
-        details = "; ".join(f"{field}: {message}" for field, message in items)
-        super().__init__(f"Invalid configuration for the {kind} provider {name!r}: {details}.")
+        named = env or {}
+        details = "; ".join(
+            f"{field} (environment variable {named[field]}): {message}"
+            if field in named
+            else f"{field}: {message}"
+            for field, message in items
+        )
+        hint = " Set the environment variables named, or pass the config." if named else ""
+        super().__init__(
+            f"Invalid configuration for the {kind} provider {name!r}: {details}.{hint}"
+        )
 
 
 class BrokenPluginWarning(RuntimeWarning):

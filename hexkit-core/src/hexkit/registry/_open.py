@@ -44,7 +44,20 @@ def build_config(
         ]
     # Raised outside the except block so that the ValidationError, whose ``errors()`` and
     # ``json()`` hold the rejected input (secrets included), is not kept as ``__context__``.
-    raise ProviderConfigError(kind=info.kind, name=info.name, problems=problems)
+    env = _env_names(config_model) if config is None else None
+    raise ProviderConfigError(kind=info.kind, name=info.name, problems=problems, env=env)
+
+
+def _env_names(config_model: type[BaseSettings]) -> dict[str, str]:
+    """Map each field to the environment variable pydantic-settings reads it from."""
+    prefix = str(config_model.model_config.get("env_prefix") or "")
+    upper = not config_model.model_config.get("case_sensitive", False)
+    names = {}
+    for field, info in config_model.model_fields.items():
+        if info.validation_alias is None:
+            name = prefix + field
+            names[field] = name.upper() if upper else name
+    return names
 
 
 @asynccontextmanager

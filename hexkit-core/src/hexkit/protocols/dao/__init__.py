@@ -117,3 +117,12 @@ __all__ = [
     "set_order",
     "single_hit",
 ]
+
+
+# Tracebacks and reprs show errors by the path users import them from, not the private
+# module that defines them; pickling finds them there too.
+for _name in __all__:
+    _error = globals().get(_name)
+    if isinstance(_error, type) and issubclass(_error, BaseException):
+        _error.__module__ = __name__
+del _name, _error

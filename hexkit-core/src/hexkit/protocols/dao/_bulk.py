@@ -32,6 +32,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from .._text import clip, shorten
 from ._errors import DaoError, InvalidDocumentError, InvalidIdError
 
 __all__ = [
@@ -131,8 +132,9 @@ class BulkWriteError(DaoError):
             else f"{written} were written"
         )
         super().__init__(
-            f"{operation} on collection {collection!r}: {len(self.failures)} of {attempted}"
-            f" item(s) were not written and {outcome}. Not written: {listed}."
+            f"{clip(operation)} on collection {shorten(collection)}:"
+            f" {len(self.failures)} of {attempted}"
+            f" item(s) were not written and {outcome}. Not written: {clip(listed)}."
             " See .failures for every item's position, ID and error."
         )
 

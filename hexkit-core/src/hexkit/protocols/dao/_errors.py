@@ -9,7 +9,7 @@ Storage-side failures raised by DAO methods (providers raise nothing else for th
     ├── InvalidDocumentError (ValueError)             .collection, .id, .field, .reason
     │   └── DocumentTooLargeError                     .size, .limit
     ├── FindError
-    │   ├── InvalidFindMappingError (ValueError)      .mapping, .key
+    │   ├── InvalidFindMappingError (ValueError)      .mapping, .key  (a usage error too)
     │   ├── NoHitsFoundError (LookupError)            .mapping
     │   └── MultipleHitsFoundError                    .mapping
     ├── DbTimeoutError (TimeoutError)
@@ -22,6 +22,7 @@ Storage-side failures raised by DAO methods (providers raise nothing else for th
 Mistakes in how the API is called, raised before any storage is touched::
 
     DaoUsageError
+    ├── InvalidFindMappingError (also a FindError, above)
     ├── IdFieldError (TypeError)                      .model, .field
     ├── CreationModelError (TypeError)                .model, .missing, .unexpected
     ├── IndexFieldError (ValueError)                  .model, .field
@@ -42,6 +43,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from .._text import clip, shorten
 
 __all__ = [
     "CreationModelError",
@@ -71,6 +74,10 @@ __all__ = [
 ]
 
 
+class DaoUsageError(Exception):
+    """Base of errors in how the DAO API is called; fix the calling code."""
+
+
 class DaoError(RuntimeError):
     """Base of every storage-side failure raised by a DAO method."""
 
@@ -81,9 +88,9 @@ class ResourceNotFoundError(DaoError, LookupError):
     def __init__(self, *, id_: Any, collection: str | None = None) -> None:
         self.id = id_
         self.collection = collection
-        where = f" in collection {collection!r}" if collection else ""
+        where = f" in collection {shorten(collection)}" if collection else ""
         super().__init__(
-            f"No resource with ID {id_!r} exists{where}; insert it first or check the ID."
+            f"No resource with ID {shorten(id_)} exists{where}; insert it first or check the ID."
         )
 
 
@@ -93,9 +100,9 @@ class ResourceAlreadyExistsError(DaoError):
     def __init__(self, *, id_: Any, collection: str | None = None) -> None:
         self.id = id_
         self.collection = collection
-        where = f" in collection {collection!r}" if collection else ""
+        where = f" in collection {shorten(collection)}" if collection else ""
         super().__init__(
-            f"A resource with ID {id_!r} already exists{where};"
+            f"A resource with ID {shorten(id_)} already exists{where};"
             " use update() or upsert() to change it."
         )
 
@@ -106,10 +113,10 @@ class UniqueConstraintViolationError(DaoError):
     def __init__(self, *, fields: Iterable[str], collection: str | None = None) -> None:
         self.fields = tuple(fields)
         self.collection = collection
-        where = f" of collection {collection!r}" if collection else ""
+        where = f" of collection {shorten(collection)}" if collection else ""
         super().__init__(
             f"Another resource already has the same values for the unique index"
-            f" on {', '.join(self.fields)}{where}; change those values and retry."
+            f" on {clip(', '.join(self.fields))}{where}; change those values and retry."
         )
 
 
@@ -125,10 +132,10 @@ class InvalidDocumentError(DaoError, ValueError):
         self.id = id_
         self.field = field
         self.reason = reason
-        where = f"field {field!r} " if field else ""
+        where = f"field {shorten(field)} " if field else ""
         super().__init__(
-            f"Cannot store the resource with ID {id_!r} in collection {collection!r}:"
-            f" {where}{reason}. Nothing was written."
+            f"Cannot store the resource with ID {shorten(id_)} in collection {shorten(collection)}:"
+            f" {where}{clip(reason)}. Nothing was written."
         )
 
 
@@ -154,14 +161,18 @@ class FindError(DaoError):
     """Base of errors raised by find operations."""
 
 
-class InvalidFindMappingError(FindError, ValueError):
-    """A find mapping, sort or key does not fit the DTO model."""
+class InvalidFindMappingError(FindError, DaoUsageError, ValueError):
+    """A find mapping, sort or key does not fit the DTO model.
+
+    A mistake in the calling code, so a :class:`DaoUsageError`; it stays a
+    :class:`FindError` for code that catches that.
+    """
 
     def __init__(self, *, mapping: Mapping[str, Any] | None, key: str, reason: str) -> None:
         self.mapping = mapping
         self.key = key
         super().__init__(
-            f"Invalid find key {key!r}: {reason}. Use field names or dotted paths into"
+            f"Invalid find key {shorten(key)}: {clip(reason)}. Use field names or dotted paths into"
             " nested models; values are matched by equality, never as query operators."
         )
 
@@ -172,7 +183,8 @@ class NoHitsFoundError(FindError, LookupError):
     def __init__(self, *, mapping: Mapping[str, Any]) -> None:
         self.mapping = dict(mapping)
         super().__init__(
-            f"No resource matches {self.mapping!r}; use find_all() if zero hits are expected."
+            f"No resource matches {shorten(self.mapping)}; use find_all() if zero hits are"
+            " expected."
         )
 
 
@@ -182,7 +194,7 @@ class MultipleHitsFoundError(FindError):
     def __init__(self, *, mapping: Mapping[str, Any]) -> None:
         self.mapping = dict(mapping)
         super().__init__(
-            f"More than one resource matches {self.mapping!r}; narrow the mapping"
+            f"More than one resource matches {shorten(self.mapping)}; narrow the mapping"
             " or use find_all()."
         )
 
@@ -203,10 +215,6 @@ class TransactionsNotSupportedError(DaoError):
     """The provider or its backend cannot run transactions."""
 
 
-class DaoUsageError(Exception):
-    """Base of errors in how the DAO API is called; fix the calling code."""
-
-
 class IdFieldError(DaoUsageError, TypeError):
     """The ID field is missing from the DTO model or has an unsupported type."""
 
@@ -214,7 +222,7 @@ class IdFieldError(DaoUsageError, TypeError):
         self.model = model
         self.field = field
         super().__init__(
-            f"ID field {field!r} of {model.__name__}: {reason}."
+            f"ID field {shorten(field)} of {model.__name__}: {clip(reason)}."
             " The ID field must be a required field of type str, int or uuid.UUID."
         )
 
@@ -228,7 +236,8 @@ class CreationModelError(DaoUsageError, TypeError):
         self.unexpected = tuple(sorted(unexpected))
         super().__init__(
             f"Creation model {model.__name__} must have exactly the DTO's fields minus"
-            f" the ID field; missing: {list(self.missing)}, unexpected: {list(self.unexpected)}."
+            f" the ID field; missing: {shorten(list(self.missing))},"
+            f" unexpected: {shorten(list(self.unexpected))}."
         )
 
 
@@ -239,7 +248,7 @@ class IndexFieldError(DaoUsageError, ValueError):
         self.model = model
         self.field = field
         super().__init__(
-            f"Index field {field!r} of {model.__name__}: {reason};"
+            f"Index field {shorten(field)} of {model.__name__}: {clip(reason)};"
             " name fields of the model or dotted paths into nested models."
         )
 
@@ -250,7 +259,8 @@ class DaoNameError(DaoUsageError, ValueError):
     def __init__(self, *, name: object) -> None:
         self.name = name
         super().__init__(
-            f"Invalid DAO name {name!r}: use 1 to 64 characters of letters, digits, '_' or '-'."
+            f"Invalid DAO name {shorten(name)}: use 1 to 64 characters of letters, digits,"
+            " '_' or '-'."
         )
 
 
@@ -261,7 +271,7 @@ class UnsupportedFieldError(DaoUsageError, TypeError):
         self.model = model
         self.field = field
         super().__init__(
-            f"Field {field!r} of {model.__name__} cannot be stored: {reason}."
+            f"Field {shorten(field)} of {model.__name__} cannot be stored: {clip(reason)}."
             " Change the field's type; the hexkit README lists the supported types."
         )
 
@@ -271,8 +281,8 @@ class InvalidIdError(DaoUsageError, ValueError):
 
     def __init__(self, *, id_: Any, expected: str, reason: str | None = None) -> None:
         self.id = id_
-        detail = f"it {reason}" if reason else f"expected a value of type {expected}"
-        super().__init__(f"Invalid ID {id_!r}: {detail}.")
+        detail = f"it {clip(reason)}" if reason else f"expected a value of type {clip(expected)}"
+        super().__init__(f"Invalid ID {shorten(id_)}: {detail}.")
 
 
 class InvalidCursorError(DaoUsageError, ValueError):
@@ -286,7 +296,7 @@ class InvalidCursorError(DaoUsageError, ValueError):
     def __init__(self, *, reason: str) -> None:
         self.reason = reason
         super().__init__(
-            f"Cannot continue from this cursor: {reason}. Pass a cursor exactly as a"
+            f"Cannot continue from this cursor: {clip(reason)}. Pass a cursor exactly as a"
             " find result's next_cursor returned it, with the same mapping and sort, or"
             " start again from the first page (after=None)."
         )
@@ -313,7 +323,7 @@ class ProviderClosedError(DaoUsageError, RuntimeError):
     def __init__(self, *, provider: str) -> None:
         self.provider = provider
         super().__init__(
-            f"The {provider} DAO factory was closed: the construct() or open_provider()"
+            f"The {clip(provider)} DAO factory was closed: the construct() or open_provider()"
             " block that owned it has exited and released its connections. Use its DAOs,"
             " find results and transactions only inside that block, or open the provider"
             " again."

@@ -20,6 +20,7 @@ from ._errors import (
     ObjectIdValidationError,
     ObjectNotFoundError,
     ObjectStorageError,
+    ObjectStorageUsageError,
     StorageClosedError,
     StorageTimeoutError,
     StorageUnavailableError,
@@ -56,6 +57,7 @@ __all__ = [
     "ObjectNotFoundError",
     "ObjectStorageError",
     "ObjectStorageProtocol",
+    "ObjectStorageUsageError",
     "PresignedPostURL",
     "PresignedTransfer",
     "StorageClosedError",
@@ -67,3 +69,12 @@ __all__ = [
     "validate_bucket_id",
     "validate_object_id",
 ]
+
+
+# Tracebacks and reprs show errors by the path users import them from, not the private
+# module that defines them; pickling finds them there too.
+for _name in __all__:
+    _error = globals().get(_name)
+    if isinstance(_error, type) and issubclass(_error, BaseException):
+        _error.__module__ = __name__
+del _name, _error

@@ -21,6 +21,14 @@
     ├── StorageTimeoutError (TimeoutError)
     └── StorageClosedError                                .provider
 
+Mistakes in how the API is called, raised before any storage is touched (each also stays
+in its place above, for code that catches that)::
+
+    ObjectStorageUsageError
+    ├── BucketIdValidationError (ValueError)
+    ├── ObjectIdValidationError (ValueError)
+    └── StorageClosedError
+
 ``StorageClosedError`` means the object storage's ``construct()`` / ``open_provider()``
 block has exited and released its clients: a mistake in the calling code, raised at once
 whether the server runs or not, that retrying cannot fix (unlike
@@ -28,6 +36,8 @@ whether the server runs or not, that retrying cannot fix (unlike
 """
 
 from __future__ import annotations
+
+from .._text import clip, shorten
 
 __all__ = [
     "BucketAlreadyExistsError",
@@ -45,6 +55,7 @@ __all__ = [
     "ObjectIdValidationError",
     "ObjectNotFoundError",
     "ObjectStorageError",
+    "ObjectStorageUsageError",
     "StorageClosedError",
     "StorageTimeoutError",
     "StorageUnavailableError",
@@ -53,6 +64,10 @@ __all__ = [
 
 class ObjectStorageError(RuntimeError):
     """Base of every error raised by an object storage."""
+
+
+class ObjectStorageUsageError(Exception):
+    """Base of errors in how the object storage API is called; fix the calling code."""
 
 
 class BucketError(ObjectStorageError):
@@ -67,7 +82,7 @@ class BucketNotFoundError(BucketError, LookupError):
     """The bucket does not exist."""
 
     def __init__(self, bucket_id: str) -> None:
-        super().__init__(bucket_id, f"Bucket {bucket_id!r} does not exist; create it first.")
+        super().__init__(bucket_id, f"Bucket {shorten(bucket_id)} does not exist; create it first.")
 
 
 class BucketAlreadyExistsError(BucketError):
@@ -75,7 +90,7 @@ class BucketAlreadyExistsError(BucketError):
 
     def __init__(self, bucket_id: str) -> None:
         super().__init__(
-            bucket_id, f"Bucket {bucket_id!r} already exists; use it or pick another ID."
+            bucket_id, f"Bucket {shorten(bucket_id)} already exists; use it or pick another ID."
         )
 
 
@@ -85,18 +100,19 @@ class BucketNotEmptyError(BucketError):
     def __init__(self, bucket_id: str) -> None:
         super().__init__(
             bucket_id,
-            f"Bucket {bucket_id!r} is not empty; delete its objects first"
+            f"Bucket {shorten(bucket_id)} is not empty; delete its objects first"
             " or pass delete_content=True.",
         )
 
 
-class BucketIdValidationError(BucketError, ValueError):
+class BucketIdValidationError(BucketError, ObjectStorageUsageError, ValueError):
     """The bucket ID breaks S3's bucket naming rules."""
 
     def __init__(self, bucket_id: str, reason: str) -> None:
         super().__init__(
             bucket_id,
-            f"Invalid bucket ID {bucket_id!r}: {reason}. Use 3-63 lowercase letters, digits,"
+            f"Invalid bucket ID {shorten(bucket_id)}: {clip(reason)}."
+            " Use 3-63 lowercase letters, digits,"
             " '-' and '.', starting and ending with a letter or digit, without a prefix or"
             " suffix that S3 reserves (see validate_bucket_id).",
         )
@@ -118,7 +134,8 @@ class ObjectNotFoundError(ObjectError, LookupError):
         super().__init__(
             bucket_id,
             object_id,
-            f"Object {object_id!r} does not exist in bucket {bucket_id!r}; upload it first.",
+            f"Object {shorten(object_id)} does not exist in bucket {shorten(bucket_id)};"
+            " upload it first.",
         )
 
 
@@ -129,19 +146,20 @@ class ObjectAlreadyExistsError(ObjectError):
         super().__init__(
             bucket_id,
             object_id,
-            f"Object {object_id!r} already exists in bucket {bucket_id!r};"
+            f"Object {shorten(object_id)} already exists in bucket {shorten(bucket_id)};"
             " delete it first or use another object ID.",
         )
 
 
-class ObjectIdValidationError(ObjectError, ValueError):
+class ObjectIdValidationError(ObjectError, ObjectStorageUsageError, ValueError):
     """The object ID breaks the protocol's object naming rules."""
 
     def __init__(self, object_id: str, reason: str, bucket_id: str = "") -> None:
         super().__init__(
             bucket_id,
             object_id,
-            f"Invalid object ID {object_id!r}: {reason}. Use 1-1024 characters of letters,"
+            f"Invalid object ID {shorten(object_id)}: {clip(reason)}."
+            " Use 1-1024 characters of letters,"
             " digits, '-', '_', '.' and '/', without empty, '.' or '..' path segments.",
         )
 
@@ -164,8 +182,9 @@ class MultiPartUploadNotFoundError(MultiPartUploadError, LookupError):
             upload_id,
             bucket_id,
             object_id,
-            f"No active multipart upload {upload_id!r} for object {object_id!r} in bucket"
-            f" {bucket_id!r}; it was never started, or was completed or aborted.",
+            f"No active multipart upload {shorten(upload_id)} for object {shorten(object_id)}"
+            " in bucket"
+            f" {shorten(bucket_id)}; it was never started, or was completed or aborted.",
         )
 
 
@@ -177,7 +196,7 @@ class MultiPartUploadAlreadyExistsError(MultiPartUploadError):
             None,
             bucket_id,
             object_id,
-            f"A multipart upload for object {object_id!r} in bucket {bucket_id!r} is"
+            f"A multipart upload for object {shorten(object_id)} in bucket {shorten(bucket_id)} is"
             " already active; complete or abort it first.",
         )
 
@@ -190,8 +209,8 @@ class MultiPartUploadConfirmError(MultiPartUploadError):
             upload_id,
             bucket_id,
             object_id,
-            f"Cannot complete multipart upload {upload_id!r} of object {object_id!r}"
-            f" in bucket {bucket_id!r}: {reason}. Upload the missing or wrong parts,"
+            f"Cannot complete multipart upload {shorten(upload_id)} of object {shorten(object_id)}"
+            f" in bucket {shorten(bucket_id)}: {clip(reason)}. Upload the missing or wrong parts,"
             " or abort the upload.",
         )
 
@@ -204,8 +223,9 @@ class MultiPartUploadAbortError(MultiPartUploadError):
             upload_id,
             bucket_id,
             object_id,
-            f"Could not abort multipart upload {upload_id!r} of object {object_id!r} in"
-            f" bucket {bucket_id!r}: {reason}. Retry the abort.",
+            f"Could not abort multipart upload {shorten(upload_id)} of object"
+            f" {shorten(object_id)} in"
+            f" bucket {shorten(bucket_id)}: {clip(reason)}. Retry the abort.",
         )
 
 
@@ -217,7 +237,7 @@ class StorageTimeoutError(ObjectStorageError, TimeoutError):
     """The storage did not answer in time; retry later or raise the timeout."""
 
 
-class StorageClosedError(ObjectStorageError):
+class StorageClosedError(ObjectStorageError, ObjectStorageUsageError):
     """The object storage was closed: its ``construct()`` / ``open_provider()`` block exited.
 
     Raised by every call on a closed object storage (and by iterators of it), before
@@ -227,7 +247,7 @@ class StorageClosedError(ObjectStorageError):
     def __init__(self, *, provider: str) -> None:
         self.provider = provider
         super().__init__(
-            f"The {provider} object storage was closed: the construct() or open_provider()"
+            f"The {clip(provider)} object storage was closed: the construct() or open_provider()"
             " block that owned it has exited and released its clients. Use it only inside"
             " that block, or open the provider again."
         )

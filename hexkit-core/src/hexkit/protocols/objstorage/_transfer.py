@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from .._text import clip
 from ._models import PresignedPostURL
 
 __all__ = ["PresignedTransfer", "TransferRejectedError"]
@@ -15,7 +16,7 @@ class TransferRejectedError(Exception):
     def __init__(self, status: int, detail: str) -> None:
         self.status = status
         self.detail = detail
-        super().__init__(f"The storage refused the request with status {status}: {detail}")
+        super().__init__(f"The storage refused the request with status {status}: {clip(detail)}")
 
 
 class PresignedTransfer(Protocol):

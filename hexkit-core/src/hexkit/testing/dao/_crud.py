@@ -14,6 +14,8 @@ from hexkit.protocols.dao import (
     DaoNameError,
     IdFieldError,
     IndexFieldError,
+    InvalidDocumentError,
+    InvalidIdError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
@@ -35,6 +37,20 @@ class _WrongCreation(BaseModel):
 
 class DaoCrudTests(DaoKitBase):
     """get_dao argument checks and the single-resource operations."""
+
+    async def test_a_huge_id_is_quoted_shortened_with_its_length(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        dao = await dao_factory.get_dao(name=unique_name(), dto_model=Everything, id_field="id")
+        with pytest.raises(InvalidIdError) as info:
+            await dao.get_by_id("x" * 2000)
+        assert len(str(info.value)) < 500
+        assert "2000 characters" in str(info.value)
+        with pytest.raises(InvalidDocumentError) as stored:
+            await dao.insert(make_everything("y" * 1_000_000))
+        assert len(str(stored.value)) < 600
+        assert "1000000 characters" in str(stored.value)
+        assert stored.value.id == "y" * 1_000_000  # the attribute keeps the whole ID
 
     async def test_get_dao_rejects_missing_id_field(self, dao_factory: DaoFactoryProtocol) -> None:
         with pytest.raises(IdFieldError) as info:

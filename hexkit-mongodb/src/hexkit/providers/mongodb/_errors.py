@@ -31,6 +31,7 @@ from typing import Any
 
 from pymongo import errors
 
+from hexkit.protocols import shorten
 from hexkit.protocols.dao import (
     DaoError,
     DbTimeoutError,
@@ -44,6 +45,11 @@ __all__ = ["is_timeout", "translate_errors", "translated"]
 
 _WRITE_CONFLICT = 112
 _AUTHENTICATION_FAILED = 18
+
+
+def _where(collection: str | None, preposition: str) -> str:
+    """Return `` for collection 'name'`` for a message, or nothing for a call without one."""
+    return f" {preposition} collection {shorten(collection)}" if collection else ""
 
 
 def is_timeout(error: errors.PyMongoError, *, server_hangs: bool = False) -> bool:
@@ -77,7 +83,7 @@ def _duplicate_key_fields(error: errors.DuplicateKeyError) -> tuple[str, ...]:
 def translated(  # noqa: PLR0911 - one return per row of the table above
     error: errors.PyMongoError,
     *,
-    collection: str,
+    collection: str | None,
     id_: Any = None,
     id_field: str = "id",
     in_transaction: bool = False,
@@ -97,8 +103,8 @@ def translated(  # noqa: PLR0911 - one return per row of the table above
     if is_timeout(error, server_hangs=server_hangs):
         during = " (the transaction is aborted; retry it)" if in_transaction else ""
         return DbTimeoutError(
-            f"MongoDB did not answer within the time limit (mongo_timeout) for collection"
-            f" {collection!r}{during}: {error}. The server is overloaded, hung or"
+            f"MongoDB did not answer within the time limit (mongo_timeout)"
+            f"{_where(collection, 'for')}{during}: {error}. The server is overloaded, hung or"
             " unreachable; a write that timed out may still be applied later, so check"
             " before repeating it (or repeat it idempotently, e.g. with upsert). Retry"
             " later or raise mongo_timeout."
@@ -109,29 +115,29 @@ def translated(  # noqa: PLR0911 - one return per row of the table above
         transient or (isinstance(error, errors.OperationFailure) and error.code == _WRITE_CONFLICT)
     ):
         return TransactionError(
-            f"The transaction on collection {collection!r} conflicted with another write"
+            f"The transaction{_where(collection, 'on')} conflicted with another write"
             f" or lost its server ({error}); nothing was committed, retry the transaction."
         )
     if isinstance(error, errors.ServerSelectionTimeoutError):
         return DbUnavailableError(
-            f"No MongoDB server could be selected for collection {collection!r} in time"
+            f"No MongoDB server could be selected{_where(collection, 'for')} in time"
             " (the server is down or unreachable); check that it runs and that mongo_dsn"
             " points to it, then retry."
         )
     if isinstance(error, errors.OperationFailure) and error.code == _AUTHENTICATION_FAILED:
         # The driver's message carries the server's whole reply; the advice is enough.
         return DbUnavailableError(
-            f"MongoDB refused the credentials for collection {collection!r}"
+            f"MongoDB refused the credentials{_where(collection, 'for')}"
             " (AuthenticationFailed); check the user, password and authSource in"
             " mongo_dsn (not shown because it is secret)."
         )
     if isinstance(error, errors.ConnectionFailure):
         return DbUnavailableError(
-            f"The connection to MongoDB failed for collection {collection!r} ({error});"
+            f"The connection to MongoDB failed{_where(collection, 'for')} ({error});"
             " check that the server runs and is reachable, then retry."
         )
     return DaoError(
-        f"MongoDB rejected an operation on collection {collection!r}:"
+        f"MongoDB rejected an operation{_where(collection, 'on')}:"
         f" {type(error).__name__}: {error}. Check the server log and the data; retry if"
         " the cause was transient."
     )
@@ -140,7 +146,7 @@ def translated(  # noqa: PLR0911 - one return per row of the table above
 @contextmanager
 def translate_errors(
     *,
-    collection: str,
+    collection: str | None,
     id_: Any = None,
     id_field: str = "id",
     in_transaction: bool = False,

@@ -25,6 +25,7 @@ from hexkit.protocols.dao import (
     TransactionError,
     TransactionsNotSupportedError,
 )
+from hexkit.registry import ProviderConfigError
 
 from ._config import MongoDbConfig
 from ._dao import MongoDbDao, MongoDbDaoSurrogateId
@@ -89,7 +90,23 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
         The client binds to the running event loop on first use, so enter this in
         the loop that will run the DAO calls.
         """
-        client = make_client(config)
+        try:
+            client = make_client(config)
+        except (ValueError, TypeError, PyMongoError) as error:
+            # PyMongo's URI parser may quote the DSN, which holds the password.
+            raise ProviderConfigError(
+                kind="dao",
+                name="mongodb",
+                problems=[
+                    (
+                        "mongo_dsn",
+                        f"cannot be used ({type(error).__name__}): check its host, port"
+                        " (1-65535) and options; write it as"
+                        " mongodb://user:password@host:port/?option=value (the value is not"
+                        " shown because it is secret)",
+                    )
+                ],
+            ) from None
         factory = cls(config=config, client=client)
         try:
             yield factory
@@ -98,7 +115,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             await close_client(client)
 
     def _translated(
-        self, error: PyMongoError, *, collection: str, id_field: str = "id"
+        self, error: PyMongoError, *, collection: str | None, id_field: str = "id"
     ) -> DaoError | ProviderClosedError:
         if self._sessions.closed:  # the client was closed under the call
             return ProviderClosedError(provider="MongoDbDaoFactory")
@@ -166,7 +183,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             try:
                 hello = await self._client.admin.command("hello")
             except PyMongoError as error:
-                raise self._translated(error, collection="<transaction>") from error
+                raise self._translated(error, collection=None) from error
             self._transactions_supported = bool(
                 "setName" in hello or hello.get("msg") == "isdbgrid"
             )
@@ -196,7 +213,7 @@ class MongoDbDaoFactory(DaoFactoryProtocol):
             session = await start_session(self._client)
             await maybe_await(session.start_transaction())
         except PyMongoError as error:
-            raise self._translated(error, collection="<transaction>") from error
+            raise self._translated(error, collection=None) from error
         lost = False
         try:
             with self._sessions.bound(session):

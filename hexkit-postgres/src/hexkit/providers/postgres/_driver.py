@@ -220,7 +220,10 @@ class Connections:
 
     @asynccontextmanager
     async def guard(
-        self, *, collection: str, unique_indexes: Mapping[str, tuple[str, ...]] | None = None
+        self,
+        *,
+        collection: str | None,
+        unique_indexes: Mapping[str, tuple[str, ...]] | None = None,
     ) -> AsyncIterator[CallState]:
         """Run the block under the per-call deadline; translate its driver and OS errors."""
         self.check_open()
@@ -236,7 +239,7 @@ class Connections:
     def _failure(
         self,
         error: BaseException,
-        collection: str,
+        collection: str | None,
         unique_indexes: Mapping[str, tuple[str, ...]] | None,
         waiting_for_pool: bool,
     ) -> DaoError | ProviderClosedError:
@@ -332,7 +335,7 @@ class Connections:
                 "A transaction is already active in this task; nested transactions are"
                 " not supported, so run the inner operations in the outer block."
             )
-        async with self.guard(collection="<transaction>") as state:
+        async with self.guard(collection=None) as state:
             connection = await self.acquire(state)
             try:
                 # Snapshot semantics, as MongoDB and the memory provider: a write to a row

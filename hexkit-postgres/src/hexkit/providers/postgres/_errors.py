@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 import asyncpg
 
+from hexkit.protocols import shorten
 from hexkit.protocols.dao import (
     DaoError,
     DbTimeoutError,
@@ -40,7 +41,14 @@ __all__ = ["is_connection_error", "timed_out", "translated"]
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300", "3D000"})
 
 
-def timed_out(*, collection: str, timeout: float, pool_exhausted: bool, pool_size: int) -> DaoError:
+def _where(collection: str | None, preposition: str) -> str:
+    """Return `` for collection 'name'`` for a message, or nothing for a call without one."""
+    return f" {preposition} collection {shorten(collection)}" if collection else ""
+
+
+def timed_out(
+    *, collection: str | None, timeout: float, pool_exhausted: bool, pool_size: int
+) -> DaoError:
     """Return the error for a call that passed its deadline.
 
     ``pool_exhausted`` says that the call waited for a pooled connection while all of
@@ -48,13 +56,14 @@ def timed_out(*, collection: str, timeout: float, pool_exhausted: bool, pool_siz
     """
     if pool_exhausted:
         return DbTimeoutError(
-            f"No pooled PostgreSQL connection became free within {timeout} s for collection"
-            f" {collection!r}: all {pool_size} are in use (by transactions, unfinished"
+            f"No pooled PostgreSQL connection became free within {timeout} s"
+            f"{_where(collection, 'for')}:"
+            f" all {pool_size} are in use (by transactions, unfinished"
             " find_all results or slow calls). Close results you do not consume with"
             " aclose(), keep transactions short, or raise postgres_pool_max_size."
         )
     return DbTimeoutError(
-        f"PostgreSQL did not answer within {timeout} s for collection {collection!r};"
+        f"PostgreSQL did not answer within {timeout} s{_where(collection, 'for')};"
         " check the server's load and locks, retry later or raise postgres_timeout."
     )
 
@@ -72,7 +81,7 @@ def is_connection_error(error: BaseException) -> bool:
 def translated(  # noqa: PLR0911 - one return per row of the table above
     error: BaseException,
     *,
-    collection: str,
+    collection: str | None,
     unique_indexes: Mapping[str, tuple[str, ...]] | None = None,
     in_transaction: bool = False,
 ) -> DaoError:
@@ -86,31 +95,31 @@ def translated(  # noqa: PLR0911 - one return per row of the table above
     state = str(getattr(error, "sqlstate", "") or "")
     if isinstance(error, asyncpg.PostgresError) and state in ("57014", "55P03"):
         return DbTimeoutError(
-            f"PostgreSQL cancelled a statement on collection {collection!r} ({error});"
+            f"PostgreSQL cancelled a statement{_where(collection, 'on')} ({error});"
             " retry later or raise the server's statement_timeout / lock_timeout."
         )
     if state.startswith("28") or state == "3D000":
         return DbUnavailableError(
-            f"PostgreSQL refused the connection for collection {collection!r} ({error});"
+            f"PostgreSQL refused the connection{_where(collection, 'for')} ({error});"
             " check the user, password and database in postgres_dsn."
         )
     if is_connection_error(error):
         return DbUnavailableError(
-            f"The connection to PostgreSQL failed for collection {collection!r}"
+            f"The connection to PostgreSQL failed{_where(collection, 'for')}"
             f" ({type(error).__name__}: {error}); check that the server runs and that"
             " postgres_dsn points to it, then retry."
         )
     if in_transaction and (state == "25P02" or state.startswith("40")):
         return TransactionError(
-            f"The transaction on collection {collection!r} failed ({error}); nothing was"
+            f"The transaction{_where(collection, 'on')} failed ({error}); nothing was"
             " committed, leave the transaction block and retry the transaction."
         )
     if state.startswith("40"):
         return DaoError(
-            f"PostgreSQL aborted an operation on collection {collection!r} ({error}); retry it."
+            f"PostgreSQL aborted an operation{_where(collection, 'on')} ({error}); retry it."
         )
     return DaoError(
-        f"PostgreSQL rejected an operation on collection {collection!r}:"
+        f"PostgreSQL rejected an operation{_where(collection, 'on')}:"
         f" {type(error).__name__} [{state or 'no SQLSTATE'}]: {error}. Check the server"
         " log and the data; retry if the cause was transient."
     )

@@ -18,6 +18,7 @@ from hexkit.protocols.dao import (
     DaoSurrogateId,
     DaoUsageError,
 )
+from hexkit.registry import ProviderConfigError
 
 from ._config import PostgresConfig
 from ._dao import PostgresDao, PostgresDaoSurrogateId
@@ -63,15 +64,16 @@ class PostgresDaoFactory(DaoFactoryProtocol):
         """
         try:
             pool = await Connections.open_pool(config)
-        except (ValueError, TypeError) as error:
-            # asyncpg's DSN parser may quote the DSN, which holds the password.
-            raise ValueError(
-                f"postgres_dsn could not be used ({type(error).__name__}); check its form"
-                " (postgresql://user:password@host:port/database?option=value); its value"
-                " is not shown because it is secret."
+        except (ValueError, TypeError, OverflowError) as error:
+            # asyncpg's DSN parser may quote the DSN, which holds the password; a port
+            # past 65535 passes it and overflows in the socket call. A ValueError still.
+            raise ProviderConfigError(
+                kind="dao",
+                name="postgres",
+                problems=[("postgres_dsn", _unusable(error))],
             ) from None
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            raise translated(error, collection="<connect>") from error
+            raise translated(error, collection=None) from error
         connections = Connections(pool, config)
         try:
             yield cls(connections=connections)
@@ -160,3 +162,18 @@ class PostgresDaoFactory(DaoFactoryProtocol):
         raise ``TransactionError``, and so does the exit if the error was caught.
         """
         return self._connections.transaction()
+
+
+def _unusable(error: BaseException) -> str:
+    """Say why asyncpg refused the DSN, without quoting it (it holds the password)."""
+    if isinstance(error, OverflowError):
+        hint = "the port must be 1-65535"
+    elif type(error).__name__ == "ClientConfigurationError":
+        hint = "an option such as sslmode has a value asyncpg does not accept"
+    else:
+        hint = "it is not a well-formed URI"
+    return (
+        f"cannot be used ({type(error).__name__}: {hint}); write it as"
+        " postgresql://user:password@host:port/database?option=value (the value is not"
+        " shown because it is secret)"
+    )

@@ -30,6 +30,7 @@ from botocore.exceptions import (
     ResponseStreamingError,
 )
 
+from hexkit.protocols import clip
 from hexkit.protocols.objstorage import (
     BucketAlreadyExistsError,
     BucketNotEmptyError,
@@ -78,11 +79,14 @@ class S3CredentialsError(ObjectStorageError, PermissionError):
     ``AccessDenied``, ``403`` for a HEAD, ...); the message never shows a credential.
     """
 
+    __module__ = "hexkit.providers.s3"  # where users import it from
+
     def __init__(self, operation: str, code: str) -> None:
         self.operation = operation
         self.code = code
         super().__init__(
-            f"S3 refused {operation} ({code}): check the access key ID and secret access key"
+            f"S3 refused {clip(operation)} ({clip(code)}): check the access key ID and secret"
+            " access key"
             " (s3_access_key_id / s3_secret_access_key, and s3_session_token for temporary"
             " credentials) and that this key may perform the call."
         )

@@ -32,17 +32,27 @@ import uuid
 from collections.abc import Iterator
 from typing import Literal
 
-import pytest
+try:
+    import pytest
+except ImportError as _missing:  # the [testing] extra is not installed
+    raise ImportError(
+        f"{__name__} needs the testing extra ({_missing.name} is not installed);"
+        " run: pip install 'hexkit-mongodb[testing]'",
+        name=_missing.name,
+    ) from _missing
 
 from ._backends import BACKEND_ENV, EmbeddedMongoDb, MongoDbServer, running_server
+from ._dev import MongoDbDevServer, dev_server
 from ._fixture import DRIVER_ENV, MongoDbFixture, loop_runner
 
 __all__ = [
     "BACKEND_ENV",
     "DRIVER_ENV",
     "EmbeddedMongoDb",
+    "MongoDbDevServer",
     "MongoDbFixture",
     "MongoDbServer",
+    "dev_server",
     "mongodb",
     "mongodb_driver",
     "mongodb_server",

@@ -62,18 +62,29 @@ class EmbeddedMongoDb:
     It advertises a single-node replica set, so transactions work; pass
     ``standalone=True`` for a server that cannot run them. ``stop``/``kill`` keep the
     data directory, so ``start`` brings the same data back on the same port;
-    ``close`` stops the server and deletes its data. With ``auth=True`` (read at each
-    ``start``) it requires SCRAM-SHA-256 authentication: create users while it runs
-    without, then stop it, set ``auth`` and start it again.
+    ``close`` stops the server and deletes its data (not a ``directory`` given). With
+    ``auth=True`` (read at each ``start``) it requires SCRAM-SHA-256 authentication:
+    create users while it runs without, then stop it, set ``auth`` and start it again.
     """
 
     def __init__(
-        self, *, port: int | None = None, standalone: bool = False, auth: bool = False
+        self,
+        *,
+        port: int | None = None,
+        standalone: bool = False,
+        auth: bool = False,
+        directory: str | os.PathLike[str] | None = None,
     ) -> None:
+        """Keep the data in ``directory`` (never deleted) or in a temporary one."""
         self.port = port or free_port(_HOST)
         self.standalone = standalone
         self.auth = auth
-        self._dir = Path(tempfile.mkdtemp(prefix="hexkit-secantus-"))
+        self._own_dir = directory is None
+        if directory is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="hexkit-secantus-"))
+        else:
+            self._dir = Path(directory).resolve()
+            self._dir.mkdir(parents=True, exist_ok=True)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -185,9 +196,10 @@ class EmbeddedMongoDb:
             self._process = None
 
     def close(self) -> None:
-        """Stop the server and delete its data directory."""
+        """Stop the server and delete its data directory, unless it was given."""
         self.stop()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._own_dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> EmbeddedMongoDb:
         self.start()

@@ -19,8 +19,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import pytest
-import pytest_asyncio
+try:
+    import pytest
+    import pytest_asyncio
+except ImportError as _missing:  # the [testing] extra is not installed
+    raise ImportError(
+        f"{__name__} needs the testing extra ({_missing.name} is not installed);"
+        " run: pip install 'hexkit-postgres[testing]'",
+        name=_missing.name,
+    ) from _missing
 
 from ._backends import (
     BACKEND_ENV,
@@ -29,14 +36,17 @@ from ._backends import (
     PostgresServer,
     start_server,
 )
+from ._dev import PostgresDevServer, dev_server
 from ._fixture import PostgresFixture
 
 __all__ = [
     "BACKEND_ENV",
     "IMAGE_ENV",
     "EmbeddedPostgres",
+    "PostgresDevServer",
     "PostgresFixture",
     "PostgresServer",
+    "dev_server",
     "postgres",
     "postgres_dsn",
     "postgres_server",

