@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 
 import pytest_asyncio
 
+from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.providers.memory import (
     MemoryDaoConfig,
     MemoryDaoFactory,
@@ -15,7 +16,6 @@ from hexkit.providers.memory import (
     MemoryObjectStorageConfig,
     MemoryTransfer,
 )
-from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.testing import DaoConformance, MigrationConformance, ObjectStorageConformance
 
 

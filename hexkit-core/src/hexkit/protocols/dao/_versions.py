@@ -110,11 +110,7 @@ def check_delete_version(spec: Any, version: int | None) -> None:
         raise TypeError(f"version must be an int, got {type(version).__name__}.")
 
 
-def changed_error(
-    *, id_: Any, expected: int, stored: Any, collection: str
-) -> ResourceChangedError:
+def changed_error(*, id_: Any, expected: int, stored: Any, collection: str) -> ResourceChangedError:
     """Return the error of a failed version check; ``stored`` is a version or ``None``."""
     version = stored if isinstance(stored, int) and not isinstance(stored, bool) else None
-    return ResourceChangedError(
-        id_=id_, expected=expected, stored=version, collection=collection
-    )
+    return ResourceChangedError(id_=id_, expected=expected, stored=version, collection=collection)

@@ -13,8 +13,8 @@ from ._readback import DaoReadBackTests
 from ._rules import DaoRuleTests
 from ._surrogate import DaoSurrogateIdTests
 from ._transactions import DaoTransactionTests
-from ._versions import DaoVersionTests
 from ._values import DaoValueTests
+from ._versions import DaoVersionTests
 
 __all__ = ["DaoConformance"]
 

@@ -338,7 +338,8 @@ class PostgresDaoSurrogateId(_PostgresDaoBase[Dto]):
         """Insert every creation DTO with a fresh ID; return the created DTOs in order."""
 
         async def prepare(position: int, creation: Any) -> BulkItem[Any]:
-            checked = stamp_version(self._spec, self._spec.validate_dto(await self._spec.new_dto(creation)))
+            full = self._spec.validate_dto(await self._spec.new_dto(creation))
+            checked = stamp_version(self._spec, full)
             key, data = self._encode(checked)
             return BulkItem(
                 position, key, data, self._spec.read_back(checked.dto) if return_dtos else None
