@@ -39,7 +39,7 @@ __all__ = [
     "stamp_version",
 ]
 
-Dto = TypeVar("Dto", bound=BaseModel)
+Checked = TypeVar("Checked")  # a ValidatedDto (whose module imports this one)
 
 #: The version ``insert`` stores, and ``upsert`` of a new resource (``dto.version == 0``).
 INITIAL_VERSION = 1
@@ -75,7 +75,7 @@ def check_version_field(model: type[BaseModel], field: str, id_field: str) -> st
     return field
 
 
-def stamp_version(spec: Any, checked: Any, version: int = INITIAL_VERSION) -> Any:
+def stamp_version(spec: Any, checked: Checked, version: int = INITIAL_VERSION) -> Checked:
     """Return ``checked`` (a ``ValidatedDto``) holding ``version`` in its DTO and document.
 
     A no-op for a DAO without a version field, so insert paths call it unconditionally.
@@ -83,9 +83,11 @@ def stamp_version(spec: Any, checked: Any, version: int = INITIAL_VERSION) -> An
     field = spec.version_field
     if field is None:
         return checked
-    dto = checked.dto.model_copy(update={field: version})
-    document = {**checked.document, field: version}
-    return dataclasses.replace(checked, dto=dto, document=document)
+    current: Any = checked
+    dto = current.dto.model_copy(update={field: version})
+    document = {**current.document, field: version}
+    stamped: Checked = dataclasses.replace(current, dto=dto, document=document)
+    return stamped
 
 
 def expected_version(spec: Any, checked: Any) -> int | None:

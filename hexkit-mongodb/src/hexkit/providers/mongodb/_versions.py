@@ -18,7 +18,6 @@ from hexkit.protocols.dao import (
     DaoError,
     DaoSpec,
     ProviderClosedError,
-    ResourceChangedError,
     changed_error,
 )
 
@@ -80,7 +79,7 @@ class VersionedWrites:
         if result.deleted_count == 0:
             raise await self._changed(key, version)
 
-    async def _changed(self, key: Any, expected: int) -> ResourceChangedError | DaoError:
+    async def _changed(self, key: Any, expected: int) -> DaoError | ProviderClosedError:
         """Return the error of a failed check, with the version stored now."""
         try:
             found = await self._collection.find_one(
