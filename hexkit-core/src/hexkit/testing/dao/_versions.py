@@ -29,8 +29,8 @@ __all__ = ["Counter", "CounterCreation", "DaoVersionTests"]
 
 #: Set to N to run N rounds of the full race (50 tasks x 20 increments = 1,000 on one
 #: counter); unset, one round of 50 tasks x 2 increments keeps a test run short (a full
-#: round takes about 10 s on PostgreSQL and minutes on SecantusDB, whose same-document
-#: write conflicts back off on the server).
+#: round took about 20 s on embedded PostgreSQL on a busy 2-core machine, and minutes on
+#: SecantusDB, whose same-document write conflicts back off on the server).
 RACE_ROUNDS_VARIABLE = "HEXKIT_TEST_VERSION_RACE_ROUNDS"
 _FULL_ROUNDS = int(os.environ.get(RACE_ROUNDS_VARIABLE, "0"))
 _TASKS, _FACTORIES = 50, 5
