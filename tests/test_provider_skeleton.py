@@ -70,7 +70,8 @@ HAS = {
 # Further modules, each with one job no standard module has.
 EXTRAS = {
     "memory": {"_state.py", "_urls.py"},  # collections and transactions; memory:// URLs
-    "mongodb": {"_bulk.py"},  # bulk writes and their per-item outcomes
+    # bulk writes and their per-item outcomes; versioned (conditional) writes
+    "mongodb": {"_bulk.py", "_versions.py"},
     # statements; the migration state table; bulk writes and their per-item outcomes
     "postgres": {"_sql.py", "_migration_state.py", "_bulk.py"},
     # multipart streaming and copy; secret redaction; open uploads (listing, stale clean-up)

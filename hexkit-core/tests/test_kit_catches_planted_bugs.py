@@ -77,6 +77,12 @@ DAO_BUGS = {
         """,
         "test_an_exception_rolls_every_write_back",
     ),
+    "version-not-checked": (
+        """
+        MemoryDao._check_version = lambda self, id_, expected, stored: None
+        """,
+        "test_a_stale_update_raises_and_writes_nothing",
+    ),
     "upsert-only-updates": (
         """
         MemoryDao.upsert = MemoryDao.update

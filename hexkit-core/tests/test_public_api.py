@@ -25,6 +25,8 @@ EXPECTED = {
         "BulkWriteError", "run_bulk",
         "CursorSigner", "InvalidCursorError", "PageNotFinishedError", "PageTracker", "Position",
         "field_value",
+        "INITIAL_VERSION", "ResourceChangedError", "VersionFieldError", "VersionedBulkError",
+        "changed_error", "check_delete_version", "expected_version", "stamp_version",
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",

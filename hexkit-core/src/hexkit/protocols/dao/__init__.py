@@ -41,11 +41,13 @@ from ._errors import (
     PageNotFinishedError,
     ProviderClosedError,
     ResourceAlreadyExistsError,
+    ResourceChangedError,
     ResourceNotFoundError,
     TransactionError,
     TransactionsNotSupportedError,
     UniqueConstraintViolationError,
     UnsupportedFieldError,
+    VersionFieldError,
 )
 from ._normal import set_order
 from ._protocol import Dao, DaoFactoryProtocol, DaoSurrogateId, FindResult
@@ -60,9 +62,18 @@ from ._spec import (
     single_hit,
 )
 from ._types import SORTABLE_TYPES, STRING_STORED_TYPES
+from ._versions import (
+    INITIAL_VERSION,
+    VersionedBulkError,
+    changed_error,
+    check_delete_version,
+    expected_version,
+    stamp_version,
+)
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "INITIAL_VERSION",
     "MAX_DOCUMENT_SIZE",
     "MAX_INDEXED_SIZE",
     "MAX_NESTING",
@@ -104,18 +115,25 @@ __all__ = [
     "Position",
     "ProviderClosedError",
     "ResourceAlreadyExistsError",
+    "ResourceChangedError",
     "ResourceNotFoundError",
     "TransactionError",
     "TransactionsNotSupportedError",
     "UniqueConstraintViolationError",
     "UnsupportedFieldError",
     "ValidatedDto",
+    "VersionFieldError",
+    "VersionedBulkError",
     "build_spec",
+    "changed_error",
+    "check_delete_version",
     "check_document",
+    "expected_version",
     "field_value",
     "run_bulk",
     "set_order",
     "single_hit",
+    "stamp_version",
 ]
 
 

@@ -6,6 +6,7 @@ Storage-side failures raised by DAO methods (providers raise nothing else for th
     ├── ResourceNotFoundError (LookupError)           .id
     ├── ResourceAlreadyExistsError                    .id
     ├── UniqueConstraintViolationError                .fields
+    ├── ResourceChangedError                          .id, .expected, .stored
     ├── InvalidDocumentError (ValueError)             .collection, .id, .field, .reason
     │   └── DocumentTooLargeError                     .size, .limit
     ├── FindError
@@ -26,6 +27,8 @@ Mistakes in how the API is called, raised before any storage is touched::
     ├── IdFieldError (TypeError)                      .model, .field
     ├── CreationModelError (TypeError)                .model, .missing, .unexpected
     ├── IndexFieldError (ValueError)                  .model, .field
+    ├── VersionFieldError (TypeError)                 .model, .field
+    ├── VersionedBulkError (TypeError, in _versions)  .collection
     ├── DaoNameError (ValueError)                     .name
     ├── UnsupportedFieldError (TypeError)             .model, .field
     ├── InvalidIdError (ValueError)                   .id
@@ -66,11 +69,13 @@ __all__ = [
     "PageNotFinishedError",
     "ProviderClosedError",
     "ResourceAlreadyExistsError",
+    "ResourceChangedError",
     "ResourceNotFoundError",
     "TransactionError",
     "TransactionsNotSupportedError",
     "UniqueConstraintViolationError",
     "UnsupportedFieldError",
+    "VersionFieldError",
 ]
 
 
@@ -104,6 +109,30 @@ class ResourceAlreadyExistsError(DaoError):
         super().__init__(
             f"A resource with ID {shorten(id_)} already exists{where};"
             " use update() or upsert() to change it."
+        )
+
+
+class ResourceChangedError(DaoError):
+    """A versioned write found another version stored than the DTO's: nothing was written.
+
+    Another writer changed (or deleted) the resource since it was read. ``expected`` is
+    the version the write was based on, ``stored`` the version found (``None`` when the
+    resource is gone).
+    """
+
+    def __init__(
+        self, *, id_: Any, expected: int, stored: int | None, collection: str | None = None
+    ) -> None:
+        self.id = id_
+        self.expected = expected
+        self.stored = stored
+        self.collection = collection
+        where = f" in collection {shorten(collection)}" if collection else ""
+        found = "it no longer exists" if stored is None else f"version {stored} is stored"
+        super().__init__(
+            f"The resource with ID {shorten(id_)}{where} was changed by another writer:"
+            f" the write expected version {expected}, but {found}. Nothing was written;"
+            " re-read the resource, apply the change to what you read and retry."
         )
 
 
@@ -250,6 +279,18 @@ class IndexFieldError(DaoUsageError, ValueError):
         super().__init__(
             f"Index field {shorten(field)} of {model.__name__}: {clip(reason)};"
             " name fields of the model or dotted paths into nested models."
+        )
+
+
+class VersionFieldError(DaoUsageError, TypeError):
+    """The ``version_field`` given to ``get_dao`` is missing from the model or not an int."""
+
+    def __init__(self, *, model: type, field: str, reason: str) -> None:
+        self.model = model
+        self.field = field
+        super().__init__(
+            f"Version field {shorten(field)} of {model.__name__}: {reason}. The version"
+            " field must be a field of type int (not the ID field), e.g. `version: int = 0`."
         )
 
 

@@ -19,6 +19,9 @@ One semantics on every provider, the memory provider being the reference:
   cursor names in that total order, as a range scan; ``next_cursor`` of a full page
   names its last item (see ``_cursor``).
 - DAO names are case-sensitive.
+- Versioned writes (``get_dao(..., version_field=)``): the version check and the write
+  are one server operation; a stale write raises ``ResourceChangedError`` (see
+  ``_versions``).
 - Bulk writes (``insert_many``, ``upsert_many``, ``delete_many``) stream their input in
   batches and follow one outcome rule (see ``_bulk``): a ``BulkResult`` when every item
   was written, else ``BulkWriteError`` listing each item not written (position, ID,
@@ -100,16 +103,27 @@ class _DaoCommon(Protocol[Dto]):
         """Return the resource with this ID or raise ``ResourceNotFoundError``."""
         ...
 
-    async def update(self, dto: Dto) -> None:
-        """Replace an existing resource or raise ``ResourceNotFoundError``."""
+    async def update(self, dto: Dto) -> Dto:
+        """Replace an existing resource or raise ``ResourceNotFoundError``; return it as stored.
+
+        On a versioned DAO the write happens only if ``dto``'s version is stored, and
+        stores the next one; else ``ResourceChangedError`` (see ``_versions``).
+        """
         ...
 
-    async def upsert(self, dto: Dto) -> None:
-        """Insert the resource, or replace it if its ID exists."""
+    async def upsert(self, dto: Dto) -> Dto:
+        """Insert the resource, or replace it if its ID exists; return it as stored.
+
+        On a versioned DAO version 0 creates it, any other version updates it.
+        """
         ...
 
-    async def delete(self, id_: Any) -> None:
-        """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
+    async def delete(self, id_: Any, *, version: int | None = None) -> None:
+        """Delete the resource with this ID or raise ``ResourceNotFoundError``.
+
+        ``version`` (versioned DAOs only) deletes only that version, else raises
+        ``ResourceChangedError``.
+        """
         ...
 
     async def upsert_many(
@@ -163,8 +177,8 @@ class _DaoCommon(Protocol[Dto]):
 class Dao(_DaoCommon[Dto], Protocol[Dto]):
     """A DAO whose callers choose the IDs."""
 
-    async def insert(self, dto: Dto) -> None:
-        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
+    async def insert(self, dto: Dto) -> Dto:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``; return it as stored."""
         ...
 
     async def insert_many(
@@ -214,6 +228,7 @@ class DaoFactoryProtocol(ABC):
         dto_model: type[Dto],
         id_field: str,
         indexes: Sequence[Index] | None = None,
+        version_field: str | None = None,
     ) -> Dao[Dto]: ...
 
     @overload
@@ -226,6 +241,7 @@ class DaoFactoryProtocol(ABC):
         indexes: Sequence[Index] | None = None,
         dto_creation_model: type[DtoCreation],
         id_generator: IdGenerator | None = None,
+        version_field: str | None = None,
     ) -> DaoSurrogateId[Dto, DtoCreation]: ...
 
     async def get_dao(
@@ -237,11 +253,15 @@ class DaoFactoryProtocol(ABC):
         indexes: Sequence[Index] | None = None,
         dto_creation_model: type[DtoCreation] | None = None,
         id_generator: IdGenerator | None = None,
+        version_field: str | None = None,
     ) -> Dao[Dto] | DaoSurrogateId[Dto, DtoCreation]:
         """Return a DAO for the collection ``name`` holding ``dto_model`` resources.
 
         With ``dto_creation_model`` the DAO assigns IDs on insert (a random UUID4 by
         default, or ``id_generator()``, sync or async). Indexes are created idempotently.
+        ``version_field`` names an int field that makes every write conditional on the
+        stored version (optimistic concurrency; see ``_versions``); a field that is
+        missing or not an int raises ``VersionFieldError``.
         """
         spec = build_spec(
             name=name,
@@ -250,6 +270,7 @@ class DaoFactoryProtocol(ABC):
             indexes=indexes,
             dto_creation_model=dto_creation_model,
             id_generator=id_generator,
+            version_field=version_field,
         )
         dao: Dao[Dto] | DaoSurrogateId[Dto, DtoCreation] = await self._get_dao(spec)
         return dao

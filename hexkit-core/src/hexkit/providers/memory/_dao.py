@@ -22,8 +22,13 @@ from hexkit.protocols.dao import (
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     UniqueConstraintViolationError,
+    VersionedBulkError,
+    changed_error,
+    check_delete_version,
+    expected_version,
     run_bulk,
     single_hit,
+    stamp_version,
 )
 
 from ._find import MemoryFindResult, order_key
@@ -157,28 +162,57 @@ class _MemoryDaoBase(Generic[Dto]):
 
     def _insert(self, dto: BaseModel) -> BaseModel:
         # validate_dto returns a fresh instance: the caller's DTO is never aliased.
-        checked = self._spec.validate_dto(dto)
+        checked = stamp_version(self._spec, self._spec.validate_dto(dto))
         if self._read(checked.id) is not None:
             raise ResourceAlreadyExistsError(id_=checked.id, collection=self._spec.name)
         self._write(checked.id, checked.dto)
         return checked.dto
 
-    async def update(self, dto: Dto) -> None:
-        """Replace an existing resource or raise ``ResourceNotFoundError``."""
+    def _check_version(self, id_: Any, expected: int, stored: BaseModel | None) -> None:
+        """Raise ``ResourceChangedError`` unless ``stored`` holds version ``expected``.
+
+        No await separates this check from the write that follows it, so no other task
+        writes in between: check and write are one step, as on a real server.
+        """
+        found = None if stored is None else getattr(stored, self._spec.version_field or "")
+        if found != expected:
+            raise changed_error(
+                id_=id_, expected=expected, stored=found, collection=self._spec.name
+            )
+
+    async def update(self, dto: Dto) -> Dto:
+        """Replace an existing resource (of ``dto``'s version, if versioned); return it."""
         checked = self._spec.validate_dto(dto)
-        if self._read(checked.id) is None:
+        stored = self._read(checked.id)
+        expected = expected_version(self._spec, checked)
+        if expected is not None:
+            self._check_version(checked.id, expected, stored)
+            checked = stamp_version(self._spec, checked, expected + 1)
+        elif stored is None:
             raise ResourceNotFoundError(id_=checked.id, collection=self._spec.name)
         self._write(checked.id, checked.dto)
+        return self._copy_out(checked.dto)
 
-    async def upsert(self, dto: Dto) -> None:
-        """Insert the resource, or replace it if its ID exists."""
+    async def upsert(self, dto: Dto) -> Dto:
+        """Insert the resource, or replace it if its ID exists; return it as stored."""
         checked = self._spec.validate_dto(dto)
+        expected = expected_version(self._spec, checked)
+        if expected is not None:
+            stored = self._read(checked.id)
+            if expected != 0 or stored is not None:  # version 0 creates a new resource
+                self._check_version(checked.id, expected, stored)
+            checked = stamp_version(self._spec, checked, expected + 1)
         self._write(checked.id, checked.dto)
+        return self._copy_out(checked.dto)
 
-    async def delete(self, id_: Any) -> None:
-        """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
+    async def delete(self, id_: Any, *, version: int | None = None) -> None:
+        """Delete the resource with this ID (of this ``version``, if given)."""
+        check_delete_version(self._spec, version)
         key = self._spec.validate_id(id_)
-        if self._read(key) is None:
+        stored = self._read(key)
+        if version is not None:
+            self._check_version(key, version, stored)
+        elif stored is None:
             raise ResourceNotFoundError(id_=key, collection=self._spec.name)
         self._write(key, DELETED)
 
@@ -231,7 +265,7 @@ class _MemoryDaoBase(Generic[Dto]):
         )
 
     async def _prepare_dto(self, position: int, dto: Any) -> BulkItem[Any]:
-        checked = self._spec.validate_dto(dto)
+        checked = stamp_version(self._spec, self._spec.validate_dto(dto))  # inserts only
         return BulkItem(position, checked.id, checked.dto)
 
     def _insert_item(self, item: BulkItem[Any]) -> None:
@@ -243,11 +277,18 @@ class _MemoryDaoBase(Generic[Dto]):
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
     ) -> BulkResult:
         """Upsert every DTO; see the protocol's bulk outcome rule."""
+        if self._spec.version_field is not None:
+            raise VersionedBulkError(collection=self._spec.name)
+
+        async def prepare(position: int, dto: Any) -> BulkItem[Any]:
+            checked = self._spec.validate_dto(dto)
+            return BulkItem(position, checked.id, checked.dto)
+
         return await self._bulk(
             dtos,
             operation="upsert_many",
             batch_size=batch_size,
-            prepare=self._prepare_dto,
+            prepare=prepare,
             write_one=lambda item: self._write(item.id, item.value),
         )
 
@@ -310,9 +351,9 @@ class _MemoryDaoBase(Generic[Dto]):
 class MemoryDao(_MemoryDaoBase[Dto]):
     """A DAO over one in-memory collection; callers choose the IDs."""
 
-    async def insert(self, dto: Dto) -> None:
-        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        self._insert(dto)
+    async def insert(self, dto: Dto) -> Dto:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``; return it as stored."""
+        return self._copy_out(self._insert(dto))
 
     async def insert_many(
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
@@ -346,6 +387,7 @@ class MemoryDaoSurrogateId(_MemoryDaoBase[Dto]):
 
         async def prepare(position: int, creation: Any) -> BulkItem[Any]:
             checked = self._spec.validate_dto(await self._spec.new_dto(creation))
+            checked = stamp_version(self._spec, checked)
             return BulkItem(position, checked.id, checked.dto, self._spec.read_back(checked.dto))
 
         return await self._bulk(

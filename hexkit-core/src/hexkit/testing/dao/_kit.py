@@ -14,6 +14,7 @@ from ._rules import DaoRuleTests
 from ._surrogate import DaoSurrogateIdTests
 from ._transactions import DaoTransactionTests
 from ._values import DaoValueTests
+from ._versions import DaoVersionTests
 
 __all__ = ["DaoConformance"]
 
@@ -31,6 +32,7 @@ class DaoConformance(
     DaoReadBackTests,
     DaoFoundTests,
     DaoBulkTests,
+    DaoVersionTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 
@@ -45,5 +47,8 @@ class DaoConformance(
                     yield factory
 
     The lifecycle tests open and close a second factory with ``open_dao_factory()``,
-    which by default calls ``type(dao_factory).construct(config=dao_factory.config)``.
+    which by default calls ``type(dao_factory).construct(config=dao_factory.config)``;
+    the versioned-write races open four more over the same storage with
+    ``open_shared_factory()`` (same default; a provider whose factories share nothing
+    returns ``dao_factory``).
     """

@@ -5,27 +5,29 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-import bson
 from bson.decimal128 import Decimal128
-from bson.errors import InvalidDocument
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError, PyMongoError
 
 from hexkit.protocols.dao import (
+    INITIAL_VERSION,
     BulkInsertResult,
     BulkItem,
     BulkResult,
     CursorSigner,
     DaoError,
     DaoSpec,
-    DocumentTooLargeError,
     FindResult,
     InvalidDocumentError,
     PageTracker,
     ProviderClosedError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
+    VersionedBulkError,
+    check_delete_version,
+    expected_version,
     single_hit,
+    stamp_version,
 )
 
 from ._bulk import MongoBulk
@@ -40,8 +42,9 @@ from ._codec import (
     to_decimal,
 )
 from ._driver import Collection, Document, Session, Sessions
-from ._errors import translated
+from ._errors import UNENCODABLE, refused_document, translated
 from ._find import MongoFindResult, MongoQueries
+from ._versions import VersionedWrites
 
 __all__ = ["MongoDbDao", "MongoDbDaoSurrogateId"]
 
@@ -50,9 +53,6 @@ Dto = TypeVar("Dto", bound=BaseModel)
 # A concurrent upsert of the same new ID can lose the race for the _id index;
 # the retry then replaces the winner's document, as a later upsert should.
 _UPSERT_ATTEMPTS = 5
-# Raised while encoding a document the core's checks let through; never PyMongoErrors.
-_UNENCODABLE = (InvalidDocument, OverflowError)
-_BSON_MAX = 16 * 1024 * 1024
 
 
 class _MongoDbDaoBase(Generic[Dto]):
@@ -87,6 +87,7 @@ class _MongoDbDaoBase(Generic[Dto]):
         self._find_dates = bson_date_or_text if self._bson_dates else datetime_text
         self._queries = MongoQueries(self._id_field, self._dates, self._find_dates)
         self._bulk = MongoBulk(sessions, collection, spec.name, spec.id_field, self._translated)
+        self._versions = VersionedWrites(spec, collection, self._session, self._translated)
 
     def __repr__(self) -> str:
         model = self._spec.dto_model.__name__
@@ -109,24 +110,20 @@ class _MongoDbDaoBase(Generic[Dto]):
             server_hangs=self._sessions.server_hangs(),
         )
 
-    def _refused(self, error: Exception, id_: Any, document: Document) -> DaoError:
-        """Translate a document the driver refused to encode (the core checks most before)."""
-        if isinstance(error, DocumentTooLarge):
-            return DocumentTooLargeError(
-                collection=self._name, id_=id_, size=len(bson.encode(document)), limit=_BSON_MAX
-            )
-        return InvalidDocumentError(
-            collection=self._name,
-            id_=id_,
-            field=None,
-            reason=f"MongoDB cannot encode it ({type(error).__name__}: {error})",
-        )
+    def _encode(self, dto: Any, *, new: bool = False) -> tuple[Any, Document, Dto, int | None]:
+        """Validate a DTO for a write (``DaoSpec.validate_dto``) and encode it.
 
-    def _encode(self, dto: Any) -> tuple[Any, Document]:
-        """Validate a DTO for a write (see ``DaoSpec.validate_dto``); return ID and document."""
+        Returns its ID, document, the DTO as stored and the version the write is based
+        on (``None`` if unversioned), which stores version 1 (``new``) or that plus 1.
+        """
         checked = self._spec.validate_dto(dto)
+        expected = expected_version(self._spec, checked)
+        if expected is not None:
+            version = INITIAL_VERSION if new else expected + 1
+            checked = stamp_version(self._spec, checked, version)
         try:
-            return checked.id, encode_document(checked.document, self._id_field, self._dates)
+            document = encode_document(checked.document, self._id_field, self._dates)
+            return checked.id, document, self._spec.read_back(checked.dto), expected
         except BsonDateError as error:
             raise InvalidDocumentError(
                 collection=self._name,
@@ -172,13 +169,13 @@ class _MongoDbDaoBase(Generic[Dto]):
             raise ResourceNotFoundError(id_=key, collection=self._name)
         return self._to_dto(document)
 
-    async def _insert(self, dto: BaseModel) -> None:
-        key, document = self._encode(dto)
+    async def _insert(self, dto: BaseModel) -> Dto:
+        key, document, stored, _ = self._encode(dto, new=True)
         session = self._session()
         try:
             await self._collection.insert_one(document, session=session)
-        except _UNENCODABLE as error:
-            raise self._refused(error, key, document) from error
+        except UNENCODABLE as error:
+            raise refused_document(error, self._name, key, document) from error
         except DuplicateKeyError as error:
             # The server may report a unique index before the _id index; a taken ID
             # is the more fundamental conflict, as in the reference implementation.
@@ -187,6 +184,7 @@ class _MongoDbDaoBase(Generic[Dto]):
             raise self._translated(error, key) from error
         except PyMongoError as error:
             raise self._translated(error, key) from error
+        return stored
 
     async def _id_taken(self, id_: Any, session: Session | None) -> bool:
         try:
@@ -195,31 +193,38 @@ class _MongoDbDaoBase(Generic[Dto]):
             return False  # e.g. the failed write aborted the transaction: report the error
         return found is not None
 
-    async def update(self, dto: Dto) -> None:
-        """Replace an existing resource or raise ``ResourceNotFoundError``."""
-        key, document = self._encode(dto)
+    async def update(self, dto: Dto) -> Dto:
+        """Replace an existing resource (of ``dto``'s version, if versioned); return it."""
+        key, document, stored, expected = self._encode(dto)
+        if expected is not None:
+            await self._versions.replace(key, document, expected)
+            return stored
         try:
             result = await self._collection.replace_one(
                 {"_id": document["_id"]}, document, session=self._session()
             )
-        except _UNENCODABLE as error:
-            raise self._refused(error, key, document) from error
+        except UNENCODABLE as error:
+            raise refused_document(error, self._name, key, document) from error
         except PyMongoError as error:
             raise self._translated(error, key) from error
         if result.matched_count == 0:
             raise ResourceNotFoundError(id_=key, collection=self._name)
+        return stored
 
-    async def upsert(self, dto: Dto) -> None:
-        """Insert the resource, or replace it if its ID exists."""
-        key, document = self._encode(dto)
+    async def upsert(self, dto: Dto) -> Dto:
+        """Insert the resource, or replace it if its ID exists; return it as stored."""
+        key, document, stored, expected = self._encode(dto)
+        if expected is not None:  # version 0 creates; others update (see _versions)
+            await self._versions.replace(key, document, expected, create=expected == 0)
+            return stored
         session = self._session()
         for attempt in range(_UPSERT_ATTEMPTS):
             try:
                 await self._collection.replace_one(
                     {"_id": document["_id"]}, document, upsert=True, session=session
                 )
-            except _UNENCODABLE as error:
-                raise self._refused(error, key, document) from error
+            except UNENCODABLE as error:
+                raise refused_document(error, self._name, key, document) from error
             except DuplicateKeyError as error:
                 retry = (
                     session is None
@@ -231,11 +236,16 @@ class _MongoDbDaoBase(Generic[Dto]):
             except PyMongoError as error:
                 raise self._translated(error, key) from error
             else:
-                return
+                break
+        return stored
 
-    async def delete(self, id_: Any) -> None:
-        """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
+    async def delete(self, id_: Any, *, version: int | None = None) -> None:
+        """Delete the resource with this ID (of this ``version``, if given)."""
+        check_delete_version(self._spec, version)
         key = self._spec.validate_id(id_)
+        if version is not None:
+            await self._versions.delete(key, version)
+            return
         try:
             result = await self._collection.delete_one({"_id": key}, session=self._session())
         except PyMongoError as error:
@@ -247,16 +257,18 @@ class _MongoDbDaoBase(Generic[Dto]):
 
     async def _prepare_dto(self, position: int, dto: Any, created: Any = None) -> BulkItem[Any]:
         """Validate and encode one item of a bulk write (its failure is the item's)."""
-        key, document = self._encode(dto)
+        key, document, _, _ = self._encode(dto, new=True)  # upsert_many: unversioned only
         try:
             return BulkItem(position, key, self._bulk.raw(document), created)
-        except (*_UNENCODABLE, DocumentTooLarge) as error:
-            raise self._refused(error, key, document) from error
+        except (*UNENCODABLE, DocumentTooLarge) as error:
+            raise refused_document(error, self._name, key, document) from error
 
     async def upsert_many(
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
     ) -> BulkResult:
         """Upsert every DTO, one bulk command per batch; see the protocol's outcome rule."""
+        if self._spec.version_field is not None:
+            raise VersionedBulkError(collection=self._name)
         return await self._bulk.run(
             dtos, operation="upsert_many", batch_size=batch_size, prepare=self._prepare_dto
         )
@@ -339,9 +351,9 @@ class _MongoDbDaoBase(Generic[Dto]):
 class MongoDbDao(_MongoDbDaoBase[Dto]):
     """A DAO over one MongoDB collection; callers choose the IDs."""
 
-    async def insert(self, dto: Dto) -> None:
-        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        await self._insert(dto)
+    async def insert(self, dto: Dto) -> Dto:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``; return it as stored."""
+        return await self._insert(dto)
 
     async def insert_many(
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
@@ -357,9 +369,7 @@ class MongoDbDaoSurrogateId(_MongoDbDaoBase[Dto]):
 
     async def insert(self, dto: BaseModel) -> Dto:
         """Insert a new resource with a fresh ID and return it."""
-        full = await self._spec.new_dto(dto)
-        await self._insert(full)
-        return self._spec.read_back(full)  # sets as reads return them
+        return await self._insert(await self._spec.new_dto(dto))
 
     async def insert_many(
         self,
@@ -372,6 +382,8 @@ class MongoDbDaoSurrogateId(_MongoDbDaoBase[Dto]):
 
         async def prepare(position: int, creation: Any) -> BulkItem[Any]:
             full = await self._spec.new_dto(creation)
+            if self._spec.version_field is not None:  # as stored: at the first version
+                full = full.model_copy(update={self._spec.version_field: INITIAL_VERSION})
             return await self._prepare_dto(
                 position, full, self._spec.read_back(full) if return_dtos else None
             )

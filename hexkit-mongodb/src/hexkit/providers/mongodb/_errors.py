@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import bson
+from bson.errors import InvalidDocument
 from pymongo import errors
 
 from hexkit.protocols import shorten
@@ -36,6 +38,8 @@ from hexkit.protocols.dao import (
     DaoError,
     DbTimeoutError,
     DbUnavailableError,
+    DocumentTooLargeError,
+    InvalidDocumentError,
     ResourceAlreadyExistsError,
     TransactionError,
     UniqueConstraintViolationError,
@@ -162,3 +166,22 @@ def translate_errors(
             id_field=id_field,
             in_transaction=in_transaction,
         ) from error
+
+
+# Raised while encoding a document the core's checks let through; never PyMongoErrors.
+UNENCODABLE = (InvalidDocument, OverflowError)
+_BSON_MAX = 16 * 1024 * 1024
+
+
+def refused_document(error: Exception, collection: str, id_: Any, document: Any) -> DaoError:
+    """Translate a document the driver refused to encode (the core checks most before)."""
+    if isinstance(error, errors.DocumentTooLarge):
+        return DocumentTooLargeError(
+            collection=collection, id_=id_, size=len(bson.encode(document)), limit=_BSON_MAX
+        )
+    return InvalidDocumentError(
+        collection=collection,
+        id_=id_,
+        field=None,
+        reason=f"MongoDB cannot encode it ({type(error).__name__}: {error})",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -20,7 +21,13 @@ from hexkit.protocols.dao import (
     PageTracker,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
+    ValidatedDto,
+    VersionedBulkError,
+    changed_error,
+    check_delete_version,
+    expected_version,
     single_hit,
+    stamp_version,
 )
 
 from ._bulk import PostgresBulk
@@ -75,11 +82,14 @@ class _PostgresDaoBase(Generic[Dto]):
             raise InvalidIdError(id_=key, expected="str without NUL characters")
         return key
 
-    def _encode(self, dto: Any) -> tuple[Any, str]:
-        """Validate a DTO for a write (``DaoSpec.validate_dto``); return ID and JSONB text."""
-        checked = self._spec.validate_dto(dto)
+    def _encode(self, checked: ValidatedDto[Any]) -> tuple[Any, str]:
+        """Return the ID and JSONB text of a DTO checked by ``DaoSpec.validate_dto``."""
         id_, data = encode_document(checked.document, self._id_field, self._dump)
         return self._key(id_), data
+
+    def _encode_new(self, dto: Any) -> tuple[Any, str]:
+        """Validate a DTO for an insert (at the first version, if versioned); encode it."""
+        return self._encode(stamp_version(self._spec, self._spec.validate_dto(dto)))
 
     def find_sql(self, query: FindQuery, *, paged: bool) -> str:
         """Return the SELECT of a find, built once per shape (fields, sort, paging, after)."""
@@ -145,38 +155,84 @@ class _PostgresDaoBase(Generic[Dto]):
             raise ResourceNotFoundError(id_=key, collection=self._name)
         return self._to_dto(key, text)
 
-    async def _insert(self, dto: BaseModel) -> None:
-        key, data = self._encode(dto)
+    async def _insert(self, dto: BaseModel) -> Dto:
+        checked = stamp_version(self._spec, self._spec.validate_dto(dto))
+        key, data = self._encode(checked)
         # ON CONFLICT (id) checks the primary key first: a taken ID is reported as such
         # even when the document also clashes on a unique index.
         if await self._execute(self._insert_sql, key, data) == "INSERT 0 0":
             raise ResourceAlreadyExistsError(id_=key, collection=self._name)
+        return self._spec.read_back(checked.dto)  # sets as reads return them
 
-    async def update(self, dto: Dto) -> None:
-        """Replace an existing resource or raise ``ResourceNotFoundError``."""
-        key, data = self._encode(dto)
-        if await self._execute(self._update_sql, key, data) == "UPDATE 0":
-            raise ResourceNotFoundError(id_=key, collection=self._name)
+    async def _fetch_id(self, sql: str, *args: Any) -> Any:
+        """Run a conditional write; return the ID it wrote, or ``None`` if the check failed."""
+        return await self._connections.run(
+            lambda connection: connection.fetchval(sql, *args),
+            collection=self._name,
+            unique_indexes=self._unique,
+        )
 
-    async def upsert(self, dto: Dto) -> None:
-        """Insert the resource, or replace it if its ID exists."""
-        key, data = self._encode(dto)
-        await self._execute(self._upsert_sql, key, data)
+    async def _changed(self, key: Any, expected: int) -> DaoError:
+        """Return the error of a failed version check, reading what is stored now."""
+        text = await self._connections.run(
+            lambda connection: connection.fetchval(self._sql.select_version(), key),
+            collection=self._name,
+        )
+        stored = None if text is None else json.loads(text)
+        return changed_error(id_=key, expected=expected, stored=stored, collection=self._name)
 
-    async def delete(self, id_: Any) -> None:
-        """Delete the resource with this ID or raise ``ResourceNotFoundError``."""
+    async def update(self, dto: Dto) -> Dto:
+        """Replace an existing resource (of ``dto``'s version, if versioned); return it."""
+        checked = self._spec.validate_dto(dto)
+        expected = expected_version(self._spec, checked)
+        if expected is None:
+            key, data = self._encode(checked)
+            if await self._execute(self._update_sql, key, data) == "UPDATE 0":
+                raise ResourceNotFoundError(id_=key, collection=self._name)
+        else:
+            checked = stamp_version(self._spec, checked, expected + 1)
+            key, data = self._encode(checked)
+            sql = self._sql.update_versioned()
+            if await self._fetch_id(sql, key, data, dump_value(expected)) is None:
+                raise await self._changed(key, expected)
+        return self._spec.read_back(checked.dto)
+
+    async def upsert(self, dto: Dto) -> Dto:
+        """Insert the resource, or replace it if its ID exists; return it as stored."""
+        checked = self._spec.validate_dto(dto)
+        expected = expected_version(self._spec, checked)
+        if expected is None:
+            await self._execute(self._upsert_sql, *self._encode(checked))
+            return self._spec.read_back(checked.dto)
+        if expected != 0:  # only version 0 creates: a resource deleted meanwhile stays gone
+            return await self.update(dto)
+        checked = stamp_version(self._spec, checked, expected + 1)
+        key, data = self._encode(checked)
+        if await self._fetch_id(self._sql.upsert_new(), key, data, dump_value(0)) is None:
+            raise await self._changed(key, expected)
+        return self._spec.read_back(checked.dto)
+
+    async def delete(self, id_: Any, *, version: int | None = None) -> None:
+        """Delete the resource with this ID (of this ``version``, if given)."""
+        check_delete_version(self._spec, version)
         key = self._key(self._spec.validate_id(id_))
-        if await self._execute(self._delete_sql, key) == "DELETE 0":
+        if version is not None:
+            sql = self._sql.delete_versioned()
+            if await self._fetch_id(sql, key, dump_value(version)) is None:
+                raise await self._changed(key, version)
+        elif await self._execute(self._delete_sql, key) == "DELETE 0":
             raise ResourceNotFoundError(id_=key, collection=self._name)
 
     async def _prepare_dto(self, position: int, dto: Any) -> BulkItem[Any]:
-        key, data = self._encode(dto)
+        key, data = self._encode_new(dto)  # inserts; upsert_many refuses versioned DAOs
         return BulkItem(position, key, data)
 
     async def upsert_many(
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
     ) -> BulkResult:
         """Upsert every DTO, one statement per batch; see the protocol's bulk outcome rule."""
+        if self._spec.version_field is not None:
+            raise VersionedBulkError(collection=self._name)
         return await self._bulk.run(
             dtos, operation="upsert_many", batch_size=batch_size, prepare=self._prepare_dto
         )
@@ -252,9 +308,9 @@ class _PostgresDaoBase(Generic[Dto]):
 class PostgresDao(_PostgresDaoBase[Dto]):
     """A DAO over one PostgreSQL table; callers choose the IDs."""
 
-    async def insert(self, dto: Dto) -> None:
-        """Insert a new resource or raise ``ResourceAlreadyExistsError``."""
-        await self._insert(dto)
+    async def insert(self, dto: Dto) -> Dto:
+        """Insert a new resource or raise ``ResourceAlreadyExistsError``; return it as stored."""
+        return await self._insert(dto)
 
     async def insert_many(
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
@@ -270,9 +326,7 @@ class PostgresDaoSurrogateId(_PostgresDaoBase[Dto]):
 
     async def insert(self, dto: BaseModel) -> Dto:
         """Insert a new resource with a fresh ID and return it."""
-        full = await self._spec.new_dto(dto)
-        await self._insert(full)
-        return self._spec.read_back(full)  # sets as reads return them
+        return await self._insert(await self._spec.new_dto(dto))
 
     async def insert_many(
         self,
@@ -284,10 +338,11 @@ class PostgresDaoSurrogateId(_PostgresDaoBase[Dto]):
         """Insert every creation DTO with a fresh ID; return the created DTOs in order."""
 
         async def prepare(position: int, creation: Any) -> BulkItem[Any]:
-            full = await self._spec.new_dto(creation)
-            key, data = self._encode(full)
+            full = self._spec.validate_dto(await self._spec.new_dto(creation))
+            checked = stamp_version(self._spec, full)
+            key, data = self._encode(checked)
             return BulkItem(
-                position, key, data, self._spec.read_back(full) if return_dtos else None
+                position, key, data, self._spec.read_back(checked.dto) if return_dtos else None
             )
 
         return await self._bulk.run(

@@ -186,6 +186,38 @@ class TableSql:
     def delete(self) -> str:
         return f"DELETE FROM {self.qualified} WHERE id = $1"
 
+    # --- versioned writes: the version check is the statement's own condition ----------
+
+    def _version(self, alias: str = "") -> str:
+        expression = self.path(self.spec.version_field or "")
+        return expression.replace("data #>", f"{alias}data #>") if alias else expression
+
+    def update_versioned(self) -> str:
+        """Replace row ``$1`` with ``$2`` only if it holds version ``$3`` (JSON text)."""
+        return (
+            f"UPDATE {self.qualified} SET data = $2::jsonb"
+            f" WHERE id = $1 AND {self._version()} = $3::jsonb RETURNING id"
+        )
+
+    def upsert_new(self) -> str:
+        """Insert row ``$1``, or replace it only if it holds version ``$3`` (0)."""
+        return (
+            f"INSERT INTO {self.qualified} AS t (id, data) VALUES ($1, $2::jsonb)"
+            " ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data"
+            f" WHERE {self._version('t.')} = $3::jsonb RETURNING id"
+        )
+
+    def delete_versioned(self) -> str:
+        """Delete row ``$1`` only if it holds version ``$2`` (JSON text)."""
+        return (
+            f"DELETE FROM {self.qualified} WHERE id = $1 AND {self._version()} = $2::jsonb"
+            " RETURNING id"
+        )
+
+    def select_version(self) -> str:
+        """Select the stored version of row ``$1`` as JSON text (to report a conflict)."""
+        return f"SELECT ({self._version()})::text FROM {self.qualified} WHERE id = $1"
+
     def where(self, conditions: Sequence[tuple[str, Any]], first: int = 1) -> str:
         """Return the WHERE clause of equality conditions; parameters start at ``$first``."""
         if not conditions:
