@@ -8,8 +8,10 @@ first class of its MRO found in the table, so a row for a subclass overrides its
     conflict               ResourceAlreadyExistsError, UniqueConstraintViolationError,
                            Bucket/Object/MultiPartUpload AlreadyExistsError,
                            BucketNotEmptyError                                  409
+    precondition failed    ResourceChangedError (a stale versioned write)       412
     unprocessable          DaoUsageError (InvalidIdError, InvalidCursorError, ...),
-                           InvalidDocumentError, Bucket/ObjectIdValidationError 422
+                           InvalidDocumentError, ObjectStorageUsageError
+                           (Bucket/ObjectIdValidationError)                     422
     unavailable            DbUnavailableError, StorageUnavailableError,
                            ProviderClosedError, StorageClosedError              503
     timeout                DbTimeoutError, StorageTimeoutError                  504
@@ -34,6 +36,7 @@ from hexkit.protocols.dao import (
     NoHitsFoundError,
     ProviderClosedError,
     ResourceAlreadyExistsError,
+    ResourceChangedError,
     ResourceNotFoundError,
     UniqueConstraintViolationError,
 )
@@ -48,6 +51,7 @@ from hexkit.protocols.objstorage import (
     ObjectIdValidationError,
     ObjectNotFoundError,
     ObjectStorageError,
+    ObjectStorageUsageError,
     StorageClosedError,
     StorageTimeoutError,
     StorageUnavailableError,
@@ -56,7 +60,15 @@ from hexkit.protocols.objstorage import (
 __all__ = ["ERROR_ROOTS", "ERROR_STATUSES", "status_of"]
 
 #: The roots of the trees the handlers are installed for.
-ERROR_ROOTS: tuple[type[Exception], ...] = (DaoError, DaoUsageError, ObjectStorageError)
+ERROR_ROOTS: tuple[type[Exception], ...] = (
+    DaoError,
+    DaoUsageError,
+    ObjectStorageError,
+    ObjectStorageUsageError,
+)
+
+#: Rows that answer only what no more specific row of an error's classes answers.
+_CATCH_ALL: tuple[type[Exception], ...] = (DaoError, ObjectStorageError)
 
 ERROR_STATUSES: Mapping[type[Exception], HTTPStatus] = {
     # DAO protocol
@@ -64,6 +76,7 @@ ERROR_STATUSES: Mapping[type[Exception], HTTPStatus] = {
     NoHitsFoundError: HTTPStatus.NOT_FOUND,
     ResourceAlreadyExistsError: HTTPStatus.CONFLICT,
     UniqueConstraintViolationError: HTTPStatus.CONFLICT,
+    ResourceChangedError: HTTPStatus.PRECONDITION_FAILED,
     InvalidDocumentError: HTTPStatus.UNPROCESSABLE_ENTITY,
     DaoUsageError: HTTPStatus.UNPROCESSABLE_ENTITY,
     ProviderClosedError: HTTPStatus.SERVICE_UNAVAILABLE,
@@ -80,6 +93,7 @@ ERROR_STATUSES: Mapping[type[Exception], HTTPStatus] = {
     BucketNotEmptyError: HTTPStatus.CONFLICT,
     BucketIdValidationError: HTTPStatus.UNPROCESSABLE_ENTITY,
     ObjectIdValidationError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ObjectStorageUsageError: HTTPStatus.UNPROCESSABLE_ENTITY,
     StorageClosedError: HTTPStatus.SERVICE_UNAVAILABLE,
     StorageUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
     StorageTimeoutError: HTTPStatus.GATEWAY_TIMEOUT,
@@ -90,9 +104,15 @@ ERROR_STATUSES: Mapping[type[Exception], HTTPStatus] = {
 def status_of(
     error: BaseException, table: Mapping[type[Exception], HTTPStatus] = ERROR_STATUSES
 ) -> HTTPStatus | None:
-    """Return the status of the most specific class of ``error`` in ``table``, if any."""
-    for cls in type(error).__mro__:
-        status = table.get(cls)
+    """Return the status of the most specific class of ``error`` in ``table``, if any.
+
+    The catch-all roots ``DaoError`` and ``ObjectStorageError`` count last, so an error that
+    is also a usage error (``InvalidFindMappingError`` is a ``FindError`` and a
+    ``DaoUsageError``) takes the usage status, not the roots' 500.
+    """
+    classes = type(error).__mro__
+    for cls in (*(c for c in classes if c not in _CATCH_ALL), *_CATCH_ALL):
+        status = table.get(cls) if cls in classes else None
         if status is not None:
             return status
     return None

@@ -289,7 +289,7 @@ class VersionFieldError(DaoUsageError, TypeError):
         self.model = model
         self.field = field
         super().__init__(
-            f"Version field {shorten(field)} of {model.__name__}: {reason}. The version"
+            f"Version field {shorten(field)} of {model.__name__}: {clip(reason)}. The version"
             " field must be a field of type int (not the ID field), e.g. `version: int = 0`."
         )
 

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from .._text import shorten
 from ._errors import DaoUsageError, ResourceChangedError, VersionFieldError
 
 __all__ = [
@@ -51,7 +52,7 @@ class VersionedBulkError(DaoUsageError, TypeError):
     def __init__(self, *, collection: str) -> None:
         self.collection = collection
         super().__init__(
-            f"upsert_many is not supported on the versioned DAO {collection!r}: each item"
+            f"upsert_many is not supported on the versioned DAO {shorten(collection)}: each item"
             " needs its own version check. Call upsert() per item and handle"
             " ResourceChangedError, or use a DAO without version_field."
         )
