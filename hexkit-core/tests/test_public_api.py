@@ -43,6 +43,7 @@ EXPECTED = {
         "ProviderNotFoundError", "ProviderSpec", "Registry", "RegistryError", "default_registry",
         "get_provider", "hookimpl", "hookspec", "lazy_exports", "list_broken_plugins",
         "list_providers", "open_provider", "register_plugin", "first_party_kind", "foreign_core",
+        "ProviderWrapper", "add_provider_wrapper",
     },
     "hexkit.providers.memory": {
         "MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory", "MemoryObjectStorage",
