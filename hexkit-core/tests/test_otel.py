@@ -147,7 +147,7 @@ async def test_calls_in_a_transaction_are_its_children_and_it_still_rolls_back(
 ) -> None:
     async with open_provider("dao", "memory") as factory:
         dao = await factory.get_dao(name="items", dto_model=Item, id_field="item_id")
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError):  # noqa: PT012 - the block raises, after the insert
             async with factory.transaction():
                 await dao.insert(Item(item_id=ID, label=VALUE, size=1))
                 raise RuntimeError("abort")
