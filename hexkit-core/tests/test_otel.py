@@ -12,11 +12,12 @@ import textwrap
 from collections.abc import Iterator
 
 import pytest
+from opentelemetry import context, trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusCode, TraceFlags
 from pydantic import BaseModel
 
 from hexkit.migrations import migration_status
@@ -300,6 +301,28 @@ async def test_sampled_out_calls_record_nothing_and_work() -> None:
     finally:
         uninstrument()
     assert exporter.get_finished_spans() == ()
+
+
+@pytest.mark.asyncio
+async def test_calls_under_an_unsampled_parent_start_no_span(
+    exporter: InMemorySpanExporter,
+) -> None:
+    unsampled = SpanContext(trace_id=7, span_id=7, is_remote=True, trace_flags=TraceFlags(0))
+    async with open_provider("dao", "memory") as factory:
+        dao = await factory.get_dao(name="items", dto_model=Item, id_field="item_id")
+        token = context.attach(trace.set_span_in_context(NonRecordingSpan(unsampled)))
+        try:
+            await dao.insert(Item(item_id=ID, label=VALUE, size=1))
+            assert [item.item_id async for item in dao.find_all(mapping={})] == [ID]
+            async with factory.transaction():
+                await dao.delete(ID)
+        finally:
+            context.detach(token)
+        assert not await dao.exists(ID)  # a root call: sampled by the default sampler
+    assert [span.name for span in exporter.get_finished_spans()] == [
+        "get_dao items",
+        "exists items",
+    ]
 
 
 def test_the_core_imports_without_opentelemetry_and_the_extra_is_named() -> None:
