@@ -52,7 +52,8 @@ class TracedFindResult(FindResult[T]):
 
     async def total_count(self) -> int:
         """Count all matches, in a ``total_count`` span."""
-        return await self._dao._call("total_count", self._inner.total_count)
+        count: int = await self._dao._call("total_count", self._inner.total_count)
+        return count
 
     async def aclose(self) -> None:
         """Close the inner result (and end the span, if iteration began)."""

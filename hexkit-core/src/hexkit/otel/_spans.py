@@ -10,7 +10,7 @@ the caller's span as their parent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -106,7 +106,7 @@ class Spans:
         items: AsyncIterator[T],
         *,
         count_as: str | None = None,
-    ) -> AsyncIterator[T]:
+    ) -> AsyncGenerator[T, None]:
         """Yield ``items`` inside a span that lasts from the first item to the end or close.
 
         With ``count_as``, the number of items yielded is recorded under that attribute.
