@@ -32,6 +32,8 @@ PYTHON = "3.11"
 DIST, INDEX = ROOT / "dist", ROOT / "index"
 # What the example applications in examples/ need on top of hexkit[fastapi].
 EXAMPLE_DEPS = ["uvicorn>=0.30", "httpx>=0.27", "pyjwt>=2.8", "cryptography>=42"]
+# The OpenTelemetry SDK: the tests collect hexkit.otel's spans with its in-memory exporter.
+OTEL_SDK = "opentelemetry-sdk"
 # The example applications mypy --strict checks with the src trees.
 EXAMPLES = ["examples/file_services", "examples/fastapi_app"]
 # What `hexkit providers` must list as usable when installed from the wheels.
@@ -59,8 +61,8 @@ def install_editable(session: nox.Session, *extras: str) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run every test suite: core, providers and cross-distribution tests."""
-    install_editable(session, "testing", "fastapi")
-    install(session, "packaging", *EXAMPLE_DEPS)
+    install_editable(session, "testing", "fastapi", "otel")
+    install(session, "packaging", OTEL_SDK, *EXAMPLE_DEPS)
     session.run("pytest", *TEST_PATHS, "tests", "tools/tests", *session.posargs)
 
 
@@ -75,8 +77,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """Type-check the src trees and the example services with mypy --strict."""
-    install_editable(session, "testing", "fastapi")
-    install(session, "mypy==2.4.1", "boto3-stubs[s3]", *EXAMPLE_DEPS)
+    install_editable(session, "testing", "fastapi", "otel")
+    install(session, "mypy==2.4.1", "boto3-stubs[s3]", OTEL_SDK, *EXAMPLE_DEPS)
     session.run("mypy", *SOURCES, *EXAMPLES)
 
 
@@ -138,8 +140,9 @@ def fuzz(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks; results land in bench/README.md."""
-    install_editable(session, "testing")
-    install(session, "obstore")  # the Rust object-store client bench/s3.py compares with
+    install_editable(session, "testing", "otel")
+    # obstore: the Rust object-store client bench/s3.py compares with; the SDK: bench/otel.py.
+    install(session, "obstore", OTEL_SDK)
     for script in sorted((ROOT / "bench").glob("*.py")):
         session.run("python", str(script), *session.posargs)
 

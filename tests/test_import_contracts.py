@@ -86,6 +86,7 @@ def test_the_scan_sees_the_whole_repository(repository: list[Import]) -> None:
         "hexkit.testing.dao._crud",
         "hexkit.fastapi._lifespan",
         "hexkit.cli._dev",
+        "hexkit.otel._instrument",
     ):
         assert module in importers
     for module in (
@@ -213,4 +214,33 @@ def test_an_optional_dependency_imported_outside_its_package_is_found() -> None:
     assert [(item.importer, item.target) for item, _ in optional_breaches(imports)] == [
         ("hexkit.protocols.dao._bad", "starlette"),
         ("hexkit.registry._bad", "fastapi.responses"),
+    ]
+
+
+def test_an_arrow_into_or_out_of_the_tracing_package_is_found() -> None:
+    imports = synthetic(
+        {
+            "hexkit.otel._ok": "from hexkit.registry import add_provider_wrapper\n",
+            "hexkit.otel._bad": "from hexkit.fastapi import status_of\n",
+            "hexkit.registry._bad": "import hexkit.otel\n",
+        }
+    )
+    assert [(item.importer, layer) for item, layer in layer_breaches(imports)] == [
+        ("hexkit.otel._bad", "hexkit.otel"),
+        ("hexkit.registry._bad", "hexkit.registry"),
+    ]
+
+
+def test_opentelemetry_imported_outside_the_tracing_package_is_found() -> None:
+    imports = synthetic(
+        {
+            "hexkit.otel._ok": "from opentelemetry import trace\n",
+            "hexkit.registry._bad": "from opentelemetry.trace import Tracer\n",
+            "hexkit.providers.x._dao": "def f():\n    import opentelemetry\n",
+            "support.otel": "import opentelemetry.sdk\n",
+        }
+    )
+    assert [(item.importer, item.target) for item, _ in optional_breaches(imports)] == [
+        ("hexkit.providers.x._dao", "opentelemetry"),
+        ("hexkit.registry._bad", "opentelemetry.trace"),
     ]

@@ -16,7 +16,7 @@ or entry points, are not imports here). The rules, one test each:
     module's parent package and its sub-packages;
 (c) no provider ``hexkit.providers.X`` imports another provider ``hexkit.providers.Y``;
 (d) the core (``hexkit.protocols``, ``.registry``, ``.migrations``, ``.testing``, ``.cli``,
-    ``.fastapi``) imports no plugin provider: the registry and the CLI find them through
+    ``.fastapi``, ``.otel``) imports no plugin provider: the registry and the CLI find them through
     entry points;
 (e) the layers, bottom to top; a package imports only the hexkit packages listed for it
     (and itself)::
@@ -29,10 +29,12 @@ or entry points, are not imports here). The rules, one test each:
         hexkit.providers.X.testutils        protocols, registry, migrations, testing
         hexkit.cli                          protocols, registry, migrations
         hexkit.fastapi                      protocols, registry
+        hexkit.otel                         protocols, registry, migrations
 
 (f) an optional dependency of the core is imported only by the package of its extra
-    (``fastapi`` and ``starlette`` by ``hexkit.fastapi``), so the core imports without it;
-    nothing of hexkit imports ``hexkit.fastapi`` (the examples may).
+    (``fastapi`` and ``starlette`` by ``hexkit.fastapi``, ``opentelemetry`` by
+    ``hexkit.otel``), so the core imports without it; nothing of hexkit imports
+    ``hexkit.fastapi`` or ``hexkit.otel`` (the examples and benchmarks may).
 
 Module names come from each file's place under its root: ``hexkit-*/src`` for the
 distributions, ``bench/`` and ``examples/`` for the scripts and example services (both are
@@ -62,6 +64,7 @@ CORE = (
     "hexkit.testing",
     "hexkit.cli",
     "hexkit.fastapi",
+    "hexkit.otel",
 )
 PLUGIN_PROVIDERS = ("mongodb", "postgres", "s3")
 _BELOW_PROVIDERS = ("hexkit.protocols", "hexkit.registry", "hexkit.migrations")
@@ -74,6 +77,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "hexkit.cli": _BELOW_PROVIDERS,
     # An adapter for applications: it opens providers through the registry, by name.
     "hexkit.fastapi": ("hexkit.protocols", "hexkit.registry"),
+    # Tracing wraps what the registry opens; it keeps migrations working through its proxy.
+    "hexkit.otel": _BELOW_PROVIDERS,
     "provider": _BELOW_PROVIDERS,
     "provider testutils": (*_BELOW_PROVIDERS, "hexkit.testing"),
 }
@@ -302,7 +307,11 @@ def layer_breaches(imports: Iterable[Import]) -> list[tuple[Import, str]]:
 # (f) optional dependencies ----------------------------------------------------------------
 
 # Third-party package -> the one hexkit package that may import it (its extra's package).
-OPTIONAL_IMPORTS: dict[str, str] = {"fastapi": "hexkit.fastapi", "starlette": "hexkit.fastapi"}
+OPTIONAL_IMPORTS: dict[str, str] = {
+    "fastapi": "hexkit.fastapi",
+    "starlette": "hexkit.fastapi",
+    "opentelemetry": "hexkit.otel",
+}
 
 
 def optional_breaches(imports: Iterable[Import]) -> list[tuple[Import, str]]:

@@ -48,6 +48,7 @@ EXPECTED = {
         "get_provider", "hookimpl", "hookspec", "lazy_exports", "list_broken_plugins",
         "list_providers", "open_provider", "register_plugin", "first_party_kind", "foreign_core",
         "DEV_SERVER_GROUP", "DevServer", "DevServerStarter", "dev_server_starters",
+        "ProviderWrapper", "add_provider_wrapper",
     },
     "hexkit.providers.memory": {
         "MemoryDao", "MemoryDaoConfig", "MemoryDaoFactory", "MemoryObjectStorage",

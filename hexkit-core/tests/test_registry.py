@@ -18,10 +18,12 @@ from hexkit.registry import (
     BrokenPluginWarning,
     ProviderConfigError,
     ProviderConflictError,
+    ProviderInfo,
     ProviderLoadError,
     ProviderNotFoundError,
     ProviderSpec,
     Registry,
+    add_provider_wrapper,
     hookimpl,
 )
 from hexkit.registry._open import open_provider_from
@@ -176,6 +178,30 @@ async def test_open_provider_builds_from_a_mapping(isolated: Registry) -> None:
         await storage.put_object("bucket-a", "x", b"abcdefg")
         chunks = [chunk async for chunk in storage.get_object("bucket-a", "x")]
         assert chunks == [b"abc", b"def", b"g"]
+
+
+@pytest.mark.asyncio
+async def test_a_provider_wrapper_replaces_what_is_opened_until_removed(
+    isolated: Registry,
+) -> None:
+    seen: list[tuple[str, object]] = []
+
+    def wrapper(info: ProviderInfo, config: object, provider: object) -> object:
+        seen.append((info.name, config))
+        return SimpleNamespace(inner=provider)
+
+    remove = add_provider_wrapper(wrapper)
+    try:
+        config = MemoryObjectStorageConfig(chunk_size=5)
+        async with open_provider_from(isolated, "objstorage", "memory", config=config) as opened:
+            assert isinstance(opened.inner, MemoryObjectStorage)
+        assert seen == [("memory", config)]
+    finally:
+        remove()
+    remove()  # removing twice is harmless
+    async with open_provider_from(isolated, "objstorage", "memory") as storage:
+        assert isinstance(storage, MemoryObjectStorage)
+    assert len(seen) == 1
 
 
 @pytest.mark.asyncio

@@ -1,8 +1,9 @@
-"""Blocking calls run in the provider's own bounded pool; presigning stays on the loop."""
+"""Blocking calls run in the provider's pool, in the caller's context; presigning on the loop."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from typing import Any
 
@@ -12,6 +13,8 @@ from hexkit.providers.s3 import S3ObjectStorage
 from hexkit.providers.s3.testutils import S3Fixture
 
 pytestmark = pytest.mark.asyncio
+
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
 async def test_requests_run_in_the_providers_pool_and_never_exceed_it(s3: S3Fixture) -> None:
@@ -61,3 +64,20 @@ async def test_the_pool_is_shut_down_on_exit(s3: S3Fixture) -> None:
         await storage.does_bucket_exist("threads")
     with pytest.raises(RuntimeError, match="shutdown"):
         executor.submit(print)
+
+
+async def test_a_context_variable_set_by_the_caller_is_seen_in_the_worker_thread(
+    s3: S3Fixture,
+) -> None:
+    await s3.populate_file("context", "x", b"x")
+    seen: list[tuple[str, str | None]] = []
+    s3.storage._client.meta.events.register(
+        "before-send.s3.HeadObject",
+        lambda **_: seen.append((threading.current_thread().name, request_id.get())),
+    )
+    # run_in_executor alone would not carry it: traces started in the thread need it.
+    request_id.set("request-1")
+    assert await s3.storage.does_object_exist("context", "x")
+    [(thread, value)] = seen
+    assert thread.startswith("hexkit-s3")
+    assert value == "request-1"

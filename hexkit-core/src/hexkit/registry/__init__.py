@@ -33,7 +33,7 @@ from ._errors import (
 from ._hooks import ProviderKind, ProviderSpec, hookimpl, hookspec
 from ._info import ProviderClass, ProviderInfo
 from ._lazy import lazy_exports
-from ._open import open_provider_from
+from ._open import ProviderWrapper, add_provider_wrapper, open_provider_from
 from ._registry import AUTOLOAD_ENV, Registry
 
 __all__ = [
@@ -52,8 +52,10 @@ __all__ = [
     "ProviderLoadError",
     "ProviderNotFoundError",
     "ProviderSpec",
+    "ProviderWrapper",
     "Registry",
     "RegistryError",
+    "add_provider_wrapper",
     "default_registry",
     "dev_server_starters",
     "first_party_kind",

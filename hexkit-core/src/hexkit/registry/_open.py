@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,9 +17,31 @@ from ._hooks import ProviderKind
 from ._info import ProviderInfo
 from ._registry import Registry
 
-__all__ = ["build_config", "open_provider_from"]
+__all__ = ["ProviderWrapper", "add_provider_wrapper", "build_config", "open_provider_from"]
 
 _PROTOCOLS: dict[str, type] = {"dao": DaoFactoryProtocol, "objstorage": ObjectStorageProtocol}
+
+#: ``wrapper(info, config, provider)`` returns what ``open_provider`` hands out instead.
+ProviderWrapper = Callable[[ProviderInfo, BaseSettings, Any], Any]
+
+# Empty unless an integration (hexkit.otel) adds one: then opening a provider costs a loop
+# over this list, and the objects handed out are whatever the wrappers return.
+_wrappers: list[ProviderWrapper] = []
+
+
+def add_provider_wrapper(wrapper: ProviderWrapper) -> Callable[[], None]:
+    """Have every provider opened from now on pass through ``wrapper``; return its remover.
+
+    Process-wide, for integrations such as tracing; providers opened before keep what
+    they were. The wrapper must return an object of the same protocol.
+    """
+    _wrappers.append(wrapper)
+
+    def remove() -> None:
+        if wrapper in _wrappers:
+            _wrappers.remove(wrapper)
+
+    return remove
 
 
 def build_config(
@@ -72,7 +94,8 @@ async def open_provider_from(
     info = registry.get_provider(kind, name)
     provider_class = info.load()
     settings = build_config(info, provider_class.config_model, config)
-    async with provider_class.construct(config=settings) as provider:
+    async with provider_class.construct(config=settings) as constructed:
+        provider = constructed
         protocol = _PROTOCOLS[info.kind]
         if not isinstance(provider, protocol):
             raise ProviderLoadError(
@@ -81,4 +104,6 @@ async def open_provider_from(
                 target=info.target,
                 reason=f"construct() yielded {type(provider).__name__}, not a {protocol.__name__}",
             )
+        for wrapper in tuple(_wrappers):
+            provider = wrapper(info, settings, provider)
         yield provider

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import threading
 import time
@@ -210,8 +211,12 @@ class Runner:
         """
         loop = asyncio.get_running_loop()
         call = _Call(self.timeout)
+        # run_in_executor does not carry context variables into the thread (to_thread does):
+        # a copy of the caller's context lets what runs there, such as botocore's
+        # OpenTelemetry spans, see the caller's current span and other context.
+        context = contextvars.copy_context()
         future = loop.run_in_executor(
-            self.executor, _in_thread, call, functools.partial(function, *args)
+            self.executor, context.run, _in_thread, call, functools.partial(function, *args)
         )
         if self.timeout is None:
             return await future
