@@ -27,7 +27,7 @@ from ._errors import (
     MultipleHitsFoundError,
     NoHitsFoundError,
 )
-from ._normal import normalize_model
+from ._normal import normalize, normalize_model
 from ._paths import resolve_path
 from ._types import check_field_types, is_sortable
 from ._versions import check_version_field
@@ -321,7 +321,9 @@ class DaoSpec(Generic[Dto]):
         if problem:
             reason = f"value {value!r} can never be stored: {problem}"
             raise InvalidFindMappingError(mapping=mapping, key=key, reason=reason)
-        return validated
+        # In the read-back form stored values have (dict keys in one order, decimals and
+        # datetimes normalised), so a backend comparing forms, not meanings, still matches.
+        return normalize(validated)
 
     def _validate_sort(self, sort: Sequence[str] | None) -> tuple[tuple[str, bool], ...]:
         if sort is None:

@@ -86,6 +86,19 @@ class DaoFindTests(DaoKitBase):
         hits = await dao.find_all(mapping={"moment": moment}).to_list()
         assert [hit.number for hit in hits] == [5]
 
+    async def test_a_dict_value_matches_whatever_order_its_keys_come_in(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        # Stored objects keep one key order (the read-back rule); a find must not depend
+        # on the caller's (MongoDB compares embedded documents field by field, in order).
+        dao = await self.everything_dao(dao_factory)
+        scores = {"zz": 1, "a": 2, "mm": 3, "": 4, "\u00e9": 5}
+        await dao.insert(make_everything("dict-order", 1).model_copy(update={"scores": scores}))
+        for order in (scores, dict(reversed(scores.items())), dict(sorted(scores.items()))):
+            hits = await dao.find_all(mapping={"scores": order}).to_list()
+            assert [hit.id for hit in hits] == ["dict-order"], list(order)
+        assert await dao.find_all(mapping={"scores": {**scores, "zz": 9}}).to_list() == []
+
     async def test_operator_values_never_act_as_operators(
         self, dao_factory: DaoFactoryProtocol
     ) -> None:
