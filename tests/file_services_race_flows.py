@@ -1,17 +1,20 @@
-"""Races on one upload attempt: every trial ends in exactly one consistent state.
+"""Races on one attempt or one file: every trial ends in exactly one consistent state.
 
 A complete and a cancel of one attempt, or many completes of it, are sent at once; after
 the relays settle, the test checks that exactly one of them won, that every loser was
 answered ``409`` with the state it lost to (``current_status``), and that the end state
 agrees with the answers: a completed attempt is accepted and its file registered, a
-cancelled one registered nothing and frees the file for a new attempt. No trial may see a
-``5xx``. Each check is collected per trial, so a failure reports how many trials broke.
+cancelled one registered nothing and frees the file for a new attempt. A download that
+stages a file races its deletion: the deletion wins, leaving no record, copy or parked
+message anywhere. No trial may see a ``5xx``. Each check is collected per trial, so a
+failure reports how many trials broke.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 import httpx
@@ -37,12 +40,21 @@ def _lost(answer: httpx.Response, states: set[str]) -> str | None:
     return None
 
 
+async def _after_yields(count: int, request: Awaitable[httpx.Response]) -> httpx.Response:
+    """Send ``request`` after letting other tasks run ``count`` times: trials interleave
+    differently, also on the memory providers, whose calls take no real time."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+    return await request
+
+
 class RaceFlows(FlowBase):
     """Complete against cancel, and concurrent completes, over the ``services`` fixture."""
 
     race_trials: ClassVar[int] = 30
     crowd_trials: ClassVar[int] = 3
     crowd_size: ClassVar[int] = 20
+    stage_trials: ClassVar[int] = 24
 
     async def _ready(self, services: FileServices, file_id: str) -> tuple[str, int, bytes]:
         """Announce a one-part file, open an attempt and upload its part."""
@@ -152,3 +164,38 @@ class RaceFlows(FlowBase):
         outcomes = {n: await self._crowd(services, n) for n in range(self.crowd_trials)}
         broken = {n: problems for n, problems in outcomes.items() if problems}
         assert not broken, f"{len(broken)} of {self.crowd_trials} trials inconsistent: {broken}"
+
+    async def _stage_against_delete(self, services: FileServices, n: int) -> list[str]:
+        """Stage a file while it is deleted; return what outlived the deletion."""
+        file_id = f"staged-{n}"
+        await self.registered(services, file_id)
+        ask = services.downloads.get(f"/objects/{file_id}")
+        delete = _after_yields(n // 2, services.registry.delete(f"/files/{file_id}"))
+        if n % 2:  # the staging's messages are under way when the delete comes
+            answers = [await ask, (await asyncio.gather(delete, services.settle()))[0]]
+        else:
+            answers = list(await asyncio.gather(ask, delete))
+        await services.settle()
+        asked, deleted = answers
+        problems = []
+        if asked.status_code not in (200, 202, 404) or deleted.status_code != 204:
+            problems.append(f"answered {asked.status_code} and {deleted.status_code}")
+        for client, path in ((services.registry, "/files"), (services.downloads, "/objects")):
+            if (left := (await client.get(f"{path}/{file_id}")).status_code) != 404:
+                problems.append(f"{path}/{file_id} answers {left} after the deletion")
+        if await services.storage.does_object_exist(services.permanent_bucket, file_id):
+            problems.append("the permanent object outlived the deletion")
+        copies = [c for c in await self.outbox_copies(services) if c.startswith(f"{file_id}/")]
+        if copies:
+            problems.append(f"outbox copies outlived the deletion: {copies}")
+        for service in services.outboxes:
+            if parked := [m.undeliverable for m in await services.owed(service)]:
+                problems.append(f"{service} still owes or parked: {parked}")
+        return problems
+
+    async def test_staging_against_deletion_leaves_nothing_behind(
+        self, services: FileServices
+    ) -> None:
+        outcomes = {n: await self._stage_against_delete(services, n) for n in range(self.stage_trials)}
+        broken = {n: problems for n, problems in outcomes.items() if problems}
+        assert not broken, f"{len(broken)} of {self.stage_trials} trials inconsistent: {broken}"

@@ -124,6 +124,8 @@ class TestTheRaceFlowsCatchUnconditionalWrites(RaceFlows):
 
     race_trials = 6
     crowd_trials = 1
+    # Deletion needs versions (delete(version=)): that race is checked against old code by hand.
+    test_staging_against_deletion_leaves_nothing_behind = None  # type: ignore[assignment]
 
     @pytest_asyncio.fixture
     async def services(self) -> AsyncIterator[FileServices]:
