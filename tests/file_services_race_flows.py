@@ -18,8 +18,9 @@ from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 import httpx
+from file_services.common.outbox import OwedMessage
 from file_services_download_flows import FlowBase
-from file_services_harness import FileServices, md5_of
+from file_services_harness import DOWNLOADS, REGISTRY, FileServices, md5_of
 
 __all__ = ["RaceFlows"]
 
@@ -48,13 +49,19 @@ async def _after_yields(count: int, request: Awaitable[httpx.Response]) -> httpx
     return await request
 
 
+async def _deliver(services: FileServices, message: OwedMessage) -> httpx.Response:
+    """Post a message the registry owes the download controller, as its relay would."""
+    envelope = {"message_id": message.message_id, "topic": message.topic}
+    return await services.deliver(DOWNLOADS, REGISTRY, {**envelope, "payload": message.payload})
+
+
 class RaceFlows(FlowBase):
     """Complete against cancel, and concurrent completes, over the ``services`` fixture."""
 
     race_trials: ClassVar[int] = 30
     crowd_trials: ClassVar[int] = 3
     crowd_size: ClassVar[int] = 20
-    stage_trials: ClassVar[int] = 24
+    stage_trials: ClassVar[int] = 30
 
     async def _ready(self, services: FileServices, file_id: str) -> tuple[str, int, bytes]:
         """Announce a one-part file, open an attempt and upload its part."""
@@ -170,16 +177,31 @@ class RaceFlows(FlowBase):
         file_id = f"staged-{n}"
         await self.registered(services, file_id)
         ask = services.downloads.get(f"/objects/{file_id}")
-        delete = _after_yields(n // 2, services.registry.delete(f"/files/{file_id}"))
-        if n % 2:  # the staging's messages are under way when the delete comes
-            answers = [await ask, (await asyncio.gather(delete, services.settle()))[0]]
-        else:
+        delete = _after_yields(n // 3, services.registry.delete(f"/files/{file_id}"))
+        if n % 3 == 0:
             answers = list(await asyncio.gather(ask, delete))
+        elif n % 3 == 1:  # the staging's messages are under way when the delete comes
+            answers = [await ask, (await asyncio.gather(delete, services.settle()))[0]]
+        else:  # file_staged and file_deleted arrive at once (two registry instances)
+            answers = [await ask]
+            await services.relays[DOWNLOADS].deliver_pending()  # the registry copies
+            answers.append(await delete)
+            owed = await services.owed(REGISTRY)
+            deliveries = [
+                _after_yields((n // 3) * (m.topic == "file_staged"), _deliver(services, m))
+                for m in owed
+            ]
+            for delivered in await asyncio.gather(*deliveries):
+                if delivered.status_code != 204:
+                    answers.append(delivered)  # judged below: a refused hand-off is a problem
+            for message in owed:  # delivered, as the relay would record it
+                await services.outboxes[REGISTRY].delete(message.message_id)
         await services.settle()
-        asked, deleted = answers
+        asked, deleted, *refused = answers
         problems = []
         if asked.status_code not in (200, 202, 404) or deleted.status_code != 204:
             problems.append(f"answered {asked.status_code} and {deleted.status_code}")
+        problems.extend(f"a hand-off got {a.status_code}: {a.text[:200]}" for a in refused)
         for client, path in ((services.registry, "/files"), (services.downloads, "/objects")):
             if (left := (await client.get(f"{path}/{file_id}")).status_code) != 404:
                 problems.append(f"{path}/{file_id} answers {left} after the deletion")
