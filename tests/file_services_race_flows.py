@@ -152,12 +152,16 @@ class RaceFlows(FlowBase):
         file_id = f"crowd-{n}"
         attempt_id, part_count, data = await self._ready(services, file_id)
         answers = await asyncio.gather(
-            *(services.complete(attempt_id, part_count, md5_of(data)) for _ in range(self.crowd_size))
+            *(
+                services.complete(attempt_id, part_count, md5_of(data))
+                for _ in range(self.crowd_size)
+            )
         )
         codes = [answer.status_code for answer in answers]
         if any(code >= 500 for code in codes):
             return [f"5xx: {codes}"]
-        problems = [p for a in answers if a.status_code != 200 for p in [_lost(a, COMPLETED_STATES)] if p]
+        losers = [_lost(a, COMPLETED_STATES) for a in answers if a.status_code != 200]
+        problems = [problem for problem in losers if problem]
         done = [a.json()["status"] for a in answers if a.status_code == 200]
         if not done:
             problems.append(f"no complete won: {codes}")
@@ -172,16 +176,19 @@ class RaceFlows(FlowBase):
         broken = {n: problems for n, problems in outcomes.items() if problems}
         assert not broken, f"{len(broken)} of {self.crowd_trials} trials inconsistent: {broken}"
 
-    async def _stage_against_delete(self, services: FileServices, n: int) -> list[str]:
-        """Stage a file while it is deleted; return what outlived the deletion."""
-        file_id = f"staged-{n}"
-        await self.registered(services, file_id)
+    async def _race_staging(
+        self, services: FileServices, file_id: str, n: int
+    ) -> list[httpx.Response]:
+        """Ask for a file's download while deleting it, three ways; return the answers.
+
+        The download's and the deletion's answers come first, then any refused hand-off.
+        """
         ask = services.downloads.get(f"/objects/{file_id}")
         delete = _after_yields(n // 3, services.registry.delete(f"/files/{file_id}"))
         if n % 3 == 0:
-            answers = list(await asyncio.gather(ask, delete))
+            return list(await asyncio.gather(ask, delete))
         elif n % 3 == 1:  # the staging's messages are under way when the delete comes
-            answers = [await ask, (await asyncio.gather(delete, services.settle()))[0]]
+            return [await ask, (await asyncio.gather(delete, services.settle()))[0]]
         else:  # file_staged and file_deleted arrive at once (two registry instances)
             answers = [await ask]
             await services.relays[DOWNLOADS].deliver_pending()  # the registry copies
@@ -196,8 +203,14 @@ class RaceFlows(FlowBase):
                     answers.append(delivered)  # judged below: a refused hand-off is a problem
             for message in owed:  # delivered, as the relay would record it
                 await services.outboxes[REGISTRY].delete(message.message_id)
+        return answers
+
+    async def _stage_against_delete(self, services: FileServices, n: int) -> list[str]:
+        """Stage a file while it is deleted; return what outlived the deletion."""
+        file_id = f"staged-{n}"
+        await self.registered(services, file_id)
+        asked, deleted, *refused = await self._race_staging(services, file_id, n)
         await services.settle()
-        asked, deleted, *refused = answers
         problems = []
         if asked.status_code not in (200, 202, 404) or deleted.status_code != 204:
             problems.append(f"answered {asked.status_code} and {deleted.status_code}")
@@ -218,6 +231,8 @@ class RaceFlows(FlowBase):
     async def test_staging_against_deletion_leaves_nothing_behind(
         self, services: FileServices
     ) -> None:
-        outcomes = {n: await self._stage_against_delete(services, n) for n in range(self.stage_trials)}
+        outcomes = {
+            n: await self._stage_against_delete(services, n) for n in range(self.stage_trials)
+        }
         broken = {n: problems for n, problems in outcomes.items() if problems}
         assert not broken, f"{len(broken)} of {self.stage_trials} trials inconsistent: {broken}"

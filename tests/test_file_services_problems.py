@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from file_services.common.http import SERVICE_PROBLEMS
-from file_services.common.relay import Relay
 from file_services.common.handoffs import MessageSigner
+from file_services.common.http import SERVICE_PROBLEMS
 from file_services.common.outbox import OwedMessage
+from file_services.common.relay import Relay
 from pydantic import SecretStr
 
 from hexkit.fastapi import status_of
