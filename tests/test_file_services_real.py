@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from file_services_flows import FileServiceFlows
 from file_services_harness import FileServices, run_file_services
+from file_services_race_flows import RaceFlows
 from file_services_security_flows import SecurityFlows
 
 from hexkit.protocols.dao import DaoFactoryProtocol
@@ -48,6 +49,19 @@ class TestFileServiceSecurityOverPostgresAndS3(SecurityFlows):
     """The forgeries and races over PostgreSQL and S3, where races are real."""
 
     file_size: ClassVar[int] = 2 * PART_SIZE + 1234
+
+    @pytest_asyncio.fixture
+    async def services(
+        self, postgres: PostgresFixture, s3: S3Fixture
+    ) -> AsyncIterator[FileServices]:
+        async with run_file_services(
+            postgres.dao_factory, s3.storage, HttpTransfer(), part_size=PART_SIZE
+        ) as services:
+            yield services
+
+
+class TestFileServiceRacesOverPostgresAndS3(RaceFlows):
+    """Complete against cancel and concurrent completes, where requests really overlap."""
 
     @pytest_asyncio.fixture
     async def services(

@@ -1,10 +1,12 @@
 """Small FastAPI helpers the services share: problem responses, work orders, the message endpoint.
 
 Every error a request can cause is answered as an RFC 9457 ``application/problem+json``
-body with a ``4xx`` status, from one table (:data:`PROTOCOL_PROBLEMS` plus each service's
-own errors) that shared handlers can later replace. Only a backend that is down or slow
-answers ``503``: the sender's relay must retry then, not drop the message. Anything not in
-the table is a bug, answered ``500`` without detail (the traceback goes to the log).
+body. The DAO and object storage errors get ``hexkit.fastapi``'s handlers and status table
+(a backend that is down is ``503``, one that is slow ``504``: the sender's relay retries
+every ``5xx``); the services' own errors get theirs from :data:`SERVICE_PROBLEMS` plus each
+service's table. An error that knows the current state of what the request lost to (a
+``current_status`` attribute) says it in the body's ``current_status`` member. Anything
+else is a bug, answered ``500`` without detail (the traceback goes to the log).
 """
 
 from __future__ import annotations
@@ -12,16 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 
-from hexkit.protocols import dao, objstorage
+from hexkit.fastapi import add_problem_handlers, problem_detail, problem_response
 
 from .handoffs import (
     HandOffBusyError,
@@ -40,7 +40,7 @@ from .work_orders import (
 )
 
 __all__ = [
-    "PROTOCOL_PROBLEMS",
+    "SERVICE_PROBLEMS",
     "Envelope",
     "Lifespan",
     "MessageTooLargeError",
@@ -52,7 +52,6 @@ __all__ = [
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 Consumer = Callable[[str, dict[str, Any]], Awaitable[None]]
-PROBLEM_JSON = "application/problem+json"
 MAX_MESSAGE_BYTES = 1024 * 1024  # a hand-off is small; the body is read before its MAC is checked
 _MAX_DETAIL = 500
 log = logging.getLogger(__name__)
@@ -65,39 +64,8 @@ class MessageTooLargeError(ValueError):
         super().__init__(f"A message body may have at most {MAX_MESSAGE_BYTES} bytes.")
 
 
-# Error type -> status. Starlette picks the entry of the most specific class in the MRO.
-PROTOCOL_PROBLEMS: dict[type[Exception], int] = {
-    # DAO protocol: storage-side outcomes
-    dao.DaoError: 409,
-    dao.ResourceNotFoundError: 404,
-    dao.ResourceAlreadyExistsError: 409,
-    dao.UniqueConstraintViolationError: 409,
-    dao.InvalidDocumentError: 422,
-    dao.DocumentTooLargeError: 413,
-    dao.FindError: 422,
-    dao.NoHitsFoundError: 404,
-    dao.MultipleHitsFoundError: 409,
-    dao.TransactionError: 409,  # a conflicting concurrent write: repeat the request
-    dao.BulkWriteError: 409,
-    dao.DbTimeoutError: 503,
-    dao.DbUnavailableError: 503,
-    dao.TransactionsNotSupportedError: 503,
-    # DAO protocol: usage errors (a value from the request the DAO cannot take)
-    dao.DaoUsageError: 422,
-    dao.ProviderClosedError: 503,  # shutting down: another instance can answer
-    # Object storage protocol
-    objstorage.ObjectStorageError: 409,
-    objstorage.BucketNotFoundError: 404,
-    objstorage.BucketIdValidationError: 422,
-    objstorage.ObjectNotFoundError: 404,
-    objstorage.ObjectIdValidationError: 422,
-    objstorage.MultiPartUploadNotFoundError: 409,  # finished or aborted by a concurrent request
-    objstorage.MultiPartUploadConfirmError: 422,
-    objstorage.StorageUnavailableError: 503,
-    objstorage.StorageTimeoutError: 503,
-    objstorage.StorageClosedError: 503,
-    objstorage.TransferRejectedError: 422,  # the storage refused a presigned request
-    # The services' shared errors
+# The services' shared errors -> status; Starlette picks the most specific class's entry.
+SERVICE_PROBLEMS: dict[type[Exception], int] = {
     WorkOrderMissingError: 401,
     WorkOrderRefusedError: 403,
     HandOffUnauthenticatedError: 401,
@@ -109,39 +77,31 @@ PROTOCOL_PROBLEMS: dict[type[Exception], int] = {
 }
 
 
-def problem(code: int, detail: str, *, title: str | None = None, **extra: Any) -> JSONResponse:
-    """Return an RFC 9457 problem response."""
-    body = {
-        "type": "about:blank",
-        "title": title or _title(code),
-        "status": code,
-        "detail": detail[:_MAX_DETAIL],
-        **extra,
-    }
+def problem(code: int, detail: str, **extra: Any) -> JSONResponse:
+    """Return an RFC 9457 problem response (``401`` asks for a bearer token)."""
     headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
-    return JSONResponse(status_code=code, content=body, media_type=PROBLEM_JSON, headers=headers)
-
-
-def _title(code: int) -> str:
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return "Error"
+    return problem_response(code, detail[:_MAX_DETAIL], headers=headers, **extra)
 
 
 def install_problems(app: FastAPI, table: Mapping[type[Exception], int]) -> None:
-    """Answer each error type in ``table`` with its status as a problem, and validation as 422."""
-    for error_type, code in table.items():
+    """Answer protocol errors as ``hexkit.fastapi`` does, the services' errors by their tables.
+
+    ``table`` holds the service's own errors; :data:`SERVICE_PROBLEMS` is added to it.
+    """
+    add_problem_handlers(app)  # the DAO and object storage trees, and request validation
+    for error_type, code in {**SERVICE_PROBLEMS, **table}.items():
 
         async def handler(_: Request, error: Exception, code: int = code) -> JSONResponse:
             if code >= 500:
                 log.warning("Answering %s: %s", code, type(error).__name__)
-            return problem(code, str(error))
+            current = getattr(error, "current_status", None)
+            extra = {} if current is None else {"current_status": current}
+            return problem(code, problem_detail(error), **extra)
 
         app.add_exception_handler(error_type, handler)
 
     async def invalid(_: Request, error: Exception) -> JSONResponse:
-        if not isinstance(error, RequestValidationError | ValidationError):  # registered for those
+        if not isinstance(error, ValidationError):  # registered for those only
             return await bug(_, error)
         errors = [  # no "input": it may be large, and it is the client's own data
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
@@ -160,7 +120,7 @@ def install_problems(app: FastAPI, table: Mapping[type[Exception], int]) -> None
         log.error("Unhandled error", exc_info=error)
         return problem(500, "An internal error occurred; it was logged.")
 
-    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(ValidationError, invalid)  # a model the core built from input
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, bug)
 

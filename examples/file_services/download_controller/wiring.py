@@ -69,7 +69,10 @@ async def build_download_service(
 ) -> DownloadService:
     """Build the core from constructed providers and the unit of work over its outbox."""
     files = await dao_factory.get_dao(
-        name="downloadable_files", dto_model=DownloadableFile, id_field="file_id"
+        name="downloadable_files",
+        dto_model=DownloadableFile,
+        id_field="file_id",
+        version_field="version",  # every change is conditional: see DownloadableFile
     )
     claims = await dao_factory.get_dao(
         name="cleanup_claims", dto_model=CleanupClaim, id_field="stage_id"

@@ -66,6 +66,8 @@ async def build_upload_service(
         id_field="attempt_id",
         # At most one attempt holds a file: see UploadAttempt.slot.
         indexes=[Index("slot", unique=True), Index("file_id")],
+        # Every state change is conditional on the state read: see UploadAttempt.version.
+        version_field="version",
     )
     await ensure_bucket(storage, settings.inbox_bucket)
     config = UploadConfig(

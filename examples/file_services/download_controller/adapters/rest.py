@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from ...common.handoffs import HandOffVerifier
 from ...common.http import (
-    PROTOCOL_PROBLEMS,
     Lifespan,
     authorize,
     install_problems,
@@ -115,5 +114,5 @@ def create_app(
     app.state.hand_offs = hand_offs
     app.include_router(router)
     app.include_router(message_router(lambda request: _service(request).consume))
-    install_problems(app, {**PROTOCOL_PROBLEMS, UnknownObjectError: status.HTTP_404_NOT_FOUND})
+    install_problems(app, {UnknownObjectError: status.HTTP_404_NOT_FOUND})
     return app

@@ -21,7 +21,9 @@ class DownloadableFile(BaseModel):
     """A registered file, and its outbox copy if one is staged or requested.
 
     Each staging has its own ``stage_id``, and its copy its own object ID, so a late
-    message about an old staging never touches a newer copy.
+    message about an old staging never touches a newer copy. ``version`` makes every
+    change conditional on the record read (the DAO is versioned), so a staging, its
+    message, a cleanup and a deletion never overwrite each other's change.
     """
 
     file_id: str
@@ -31,6 +33,7 @@ class DownloadableFile(BaseModel):
     stage_id: str | None = None
     stage_state: StageState | None = None
     stage_since: datetime | None = None  # when the staging was requested, or the copy staged
+    version: int = 0
 
 
 class CleanupClaim(BaseModel):

@@ -17,7 +17,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from hexkit.protocols.dao import Dao, ResourceAlreadyExistsError, ResourceNotFoundError
+from hexkit.protocols.dao import (
+    Dao,
+    ResourceAlreadyExistsError,
+    ResourceChangedError,
+    ResourceNotFoundError,
+    TransactionError,
+)
 from hexkit.protocols.objstorage import ObjectNotFoundError, ObjectStorageProtocol
 
 from ...common.outbox import UnitOfWork, UnknownTopicError, parse_payload
@@ -126,16 +132,21 @@ class DownloadService:
                 "stage_since": _now(),
             }
         )
-        async with self._uow():
-            await self._files.update(requested)
-            await self._uow.owe(
-                REGISTRY,
-                "stage_file",
-                file_id=file.file_id,
-                stage_id=stage_id,
-                bucket_id=self._config.outbox_bucket,
-                object_id=self._copy_id(file.file_id, stage_id),
-            )
+        try:
+            async with self._uow():
+                await self._files.update(requested)  # only if nobody changed it since the read
+                await self._uow.owe(
+                    REGISTRY,
+                    "stage_file",
+                    file_id=file.file_id,
+                    stage_id=stage_id,
+                    bucket_id=self._config.outbox_bucket,
+                    object_id=self._copy_id(file.file_id, stage_id),
+                )
+        except (ResourceChangedError, TransactionError):
+            # Another request staged it, its copy arrived, or it was deleted: nothing owed.
+            if not await self._files.exists(object_id):
+                raise UnknownObjectError(object_id) from None
         return self._pending(file.file_id)
 
     def _pending(self, file_id: str) -> StagingPending:
@@ -165,26 +176,34 @@ class DownloadService:
             await self._files.insert(file)
 
     async def _staged(self, file_id: str, stage_id: str) -> None:
-        try:
-            file = await self._files.get_by_id(file_id)
-        except ResourceNotFoundError:
-            file = None
-        if file is not None and file.stage_id == stage_id:
-            if file.stage_state is StageState.REQUESTED:
-                staged = {"stage_state": StageState.STAGED, "stage_since": _now()}
+        # Each pass reads the record again after another writer changed it; each change
+        # is progress (a new staging, a cleanup, a deletion), so this ends.
+        while True:
+            try:
+                file = await self._files.get_by_id(file_id)
+            except ResourceNotFoundError:
+                file = None
+            if file is None or file.stage_id != stage_id:
+                await self._drop_copy(file_id, stage_id)  # a copy no record points to
+                return
+            if file.stage_state is not StageState.REQUESTED:
+                return  # staged already (a repeated message)
+            staged = {"stage_state": StageState.STAGED, "stage_since": _now()}
+            with suppress(ResourceChangedError, ResourceNotFoundError):
                 await self._files.update(file.model_copy(update=staged))
-            return
-        await self._drop_copy(file_id, stage_id)  # a copy no record points to: not needed
+                return
 
     async def _deleted(self, file_id: str) -> None:
-        try:
-            file = await self._files.get_by_id(file_id)
-        except ResourceNotFoundError:
-            return
-        if file.stage_id is not None:
-            await self._drop_copy(file_id, file.stage_id)  # first: a repeat still finds it
-        with suppress(ResourceNotFoundError):
-            await self._files.delete(file_id)
+        while True:  # again after each concurrent change, until this version is deleted
+            try:
+                file = await self._files.get_by_id(file_id)
+            except ResourceNotFoundError:
+                return
+            if file.stage_id is not None:
+                await self._drop_copy(file_id, file.stage_id)  # first: a repeat still finds it
+            with suppress(ResourceChangedError, ResourceNotFoundError):
+                await self._files.delete(file_id, version=file.version)
+                return
 
     async def _drop_copy(self, file_id: str, stage_id: str) -> None:
         with suppress(ObjectNotFoundError):
@@ -246,8 +265,10 @@ class DownloadService:
             if current.stage_id != stage_id or current.stage_state is not StageState.STAGED:
                 return False  # removed and staged anew since this run listed it
             cleared = {"stage_id": None, "stage_state": None, "stage_since": None}
-            with suppress(ResourceNotFoundError):
+            try:
                 await self._files.update(current.model_copy(update=cleared))
+            except (ResourceChangedError, ResourceNotFoundError):
+                return False  # deleted (its copy with it) or changed meanwhile: not ours
             await self._drop_copy(file_id, stage_id)
             return True
         finally:

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response, status
 
 from ...common.handoffs import HandOffVerifier
 from ...common.http import (
-    PROTOCOL_PROBLEMS,
     Lifespan,
     authorize,
     install_problems,
@@ -66,5 +65,5 @@ def create_app(
     app.state.hand_offs = hand_offs
     app.include_router(router)
     app.include_router(message_router(lambda request: _registry(request).consume))
-    install_problems(app, {**PROTOCOL_PROBLEMS, FileNotRegisteredError: status.HTTP_404_NOT_FOUND})
+    install_problems(app, {FileNotRegisteredError: status.HTTP_404_NOT_FOUND})
     return app

@@ -191,10 +191,14 @@ class FileRegistry:
         except ResourceNotFoundError:
             return  # deleted meanwhile; the download controller was told so
         if not await self._storage.does_object_exist(bucket_id, object_id):
-            with suppress(ObjectAlreadyExistsError):  # a concurrent repeat copied it
+            try:
                 await self._storage.copy_object(
                     metadata.bucket_id, metadata.object_id, bucket_id, object_id
                 )
+            except ObjectAlreadyExistsError:
+                pass  # a concurrent repeat copied it
+            except ObjectNotFoundError:
+                return  # deleted since the read; the download controller is told so
         async with self._uow():
             await self._uow.owe(DOWNLOADS, "file_staged", file_id=file_id, stage_id=stage_id)
 

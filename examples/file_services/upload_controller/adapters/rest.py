@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 
 from ...common.handoffs import HandOffVerifier
 from ...common.http import (
-    PROTOCOL_PROBLEMS,
     Lifespan,
     authorize,
     install_problems,
@@ -189,7 +188,6 @@ def create_app(
     install_problems(
         app,
         {
-            **PROTOCOL_PROBLEMS,
             UploadNotFoundError: status.HTTP_404_NOT_FOUND,
             UploadConflictError: status.HTTP_409_CONFLICT,
             InvalidUploadError: status.HTTP_422_UNPROCESSABLE_CONTENT,

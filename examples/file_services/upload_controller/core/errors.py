@@ -28,7 +28,16 @@ class UploadNotFoundError(UploadError, LookupError):
 
 
 class UploadConflictError(UploadError):
-    """The state does not allow this step (e.g. a second attempt while one is active)."""
+    """The state does not allow this step (e.g. a second attempt while one is active).
+
+    ``current_status`` is the attempt's state when the step was refused (``None`` when the
+    conflict is not about one attempt's state), so a request that lost a race learns the
+    outcome without asking again.
+    """
+
+    def __init__(self, id_: str, message: str, *, current_status: str | None = None) -> None:
+        self.current_status = current_status
+        super().__init__(id_, message)
 
 
 class InvalidUploadError(UploadError, ValueError):

@@ -23,6 +23,7 @@ class AttemptStatus(StrEnum):
     """The life of an upload attempt."""
 
     PENDING = "pending"  # multipart upload open in the inbox, parts may be uploaded
+    COMPLETING = "completing"  # one complete won the attempt and is assembling the parts
     UPLOADED = "uploaded"  # parts assembled; the registry is asked to take the file
     ACCEPTED = "accepted"  # the registry holds the file; the inbox copy is gone
     REJECTED = "rejected"  # the registry refused it (size or checksum); inbox copy gone
@@ -31,7 +32,14 @@ class AttemptStatus(StrEnum):
 
 
 # Attempts in these states hold their file: no other attempt may start.
-HOLDING = frozenset({AttemptStatus.PENDING, AttemptStatus.UPLOADED, AttemptStatus.ACCEPTED})
+HOLDING = frozenset(
+    {
+        AttemptStatus.PENDING,
+        AttemptStatus.COMPLETING,
+        AttemptStatus.UPLOADED,
+        AttemptStatus.ACCEPTED,
+    }
+)
 
 
 def closed_slot(attempt_id: str) -> str:
@@ -52,7 +60,9 @@ class UploadAttempt(BaseModel):
 
     ``slot`` is the file ID while the attempt holds the file (see ``HOLDING``) and
     ``closed_slot(attempt_id)`` after; a unique index on it lets at most one attempt per
-    file hold it, on every provider, without a transaction.
+    file hold it, on every provider, without a transaction. ``version`` makes every state
+    change a conditional write (the DAO is versioned): of two requests that read the same
+    state, only the first to write it wins.
     """
 
     attempt_id: str
@@ -66,6 +76,7 @@ class UploadAttempt(BaseModel):
     reason: str | None = None  # why it was rejected or failed
     created: datetime
     changed: datetime
+    version: int = 0
 
     @property
     def object_id(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from hexkit.protocols.dao import (
     Dao,
     ResourceAlreadyExistsError,
+    ResourceChangedError,
     ResourceNotFoundError,
     UniqueConstraintViolationError,
 )
@@ -52,6 +53,8 @@ class UploadConfig:
     min_part_size: int = 5 * MIB
     max_part_size: int = 5 * 1024 * MIB
     url_expiry_seconds: int = 3600
+    # A ``completing`` attempt this much older was left by a request that died: take it over.
+    completing_timeout: timedelta = timedelta(minutes=10)
 
 
 def _now() -> datetime:
@@ -135,7 +138,7 @@ class UploadService:
             changed=now,
         )
         try:
-            await self._attempts.insert(attempt)  # the unique index on ``slot`` is the lock
+            attempt = await self._attempts.insert(attempt)  # the unique ``slot`` is the lock
         except UniqueConstraintViolationError:
             holder = await self._attempts.find_one(mapping={"slot": file_id})
             raise UploadConflictError(
@@ -150,9 +153,7 @@ class UploadService:
         except BaseException:
             await self._close(attempt, AttemptStatus.FAILED, "the inbox refused the upload")
             raise
-        attempt = attempt.model_copy(update={"upload_id": upload_id})
-        await self._attempts.update(attempt)
-        return attempt
+        return await self._transition(attempt, upload_id=upload_id)
 
     async def part_upload_url(self, attempt_id: str, part_number: int) -> str:
         """Return the presigned URL for one part of a pending attempt."""
@@ -171,72 +172,112 @@ class UploadService:
         )
 
     async def complete(self, attempt_id: str, part_count: int, md5: str) -> UploadAttempt:
-        """Assemble the parts and owe the registry the file (safe to repeat)."""
+        """Assemble the parts and owe the registry the file (safe to repeat).
+
+        The conditional write ``pending`` -> ``completing`` picks the one request that
+        assembles the parts; a complete or cancel that read the same ``pending`` version
+        finds another one stored and is refused (409, with the current state) before it
+        touches the multipart upload, so it can never abort or disturb the winner's.
+        """
         attempt = await self.get_attempt(attempt_id)
-        if attempt.status is AttemptStatus.PENDING:
-            upload_id = self._open_upload(attempt)
-            if part_count != attempt.part_count:
-                raise InvalidUploadError(
-                    attempt_id, f"{part_count} parts announced, {attempt.part_count} expected"
-                )
-            try:
-                await self._storage.complete_multipart_upload(
-                    upload_id,
-                    self._config.inbox_bucket,
-                    attempt.object_id,
-                    anticipated_part_quantity=attempt.part_count,
-                    anticipated_part_size=attempt.part_size,
-                )
-            except MultiPartUploadNotFoundError:
-                # A concurrent complete finished the upload, or a cancel aborted it.
-                current = await self.get_attempt(attempt_id)
-                if current.status in (AttemptStatus.PENDING, AttemptStatus.UPLOADED):
-                    raise UploadConflictError(
-                        attempt_id,
-                        f"Attempt {attempt_id!r} is being completed by another request;"
-                        " ask for its state.",
-                    ) from None
-                raise self._conflict(current, AttemptStatus.PENDING) from None
-            except MultiPartUploadConfirmError as error:
-                await self._lost_race(attempt)
-                with suppress(LookupError):  # drop the parts, if the storage kept them
-                    await self._storage.abort_multipart_upload(
-                        upload_id, self._config.inbox_bucket, attempt.object_id
-                    )
-                await self._close(attempt, AttemptStatus.FAILED, str(error))
-                raise InvalidUploadError(
-                    attempt_id, f"{error} The attempt failed; start a new one."
-                ) from error
-            attempt = attempt.model_copy(
-                update={"status": AttemptStatus.UPLOADED, "md5": md5, "changed": _now()}
-            )
-        elif attempt.status is not AttemptStatus.UPLOADED:
+        if attempt.status is AttemptStatus.UPLOADED:
+            await self._owe_registration(attempt)  # a repeat; the registry is idempotent
+            return attempt
+        if attempt.status is AttemptStatus.COMPLETING and not self._stalled(attempt):
             raise self._conflict(attempt, AttemptStatus.PENDING, AttemptStatus.UPLOADED)
-        async with self._uow():  # a repeat owes the registration again; the registry is idempotent
-            await self._attempts.update(attempt)
-            await self._uow.owe(
-                REGISTRY,
-                "file_upload_completed",
-                file_id=attempt.file_id,
-                attempt_id=attempt.attempt_id,
-                bucket_id=self._config.inbox_bucket,
-                object_id=attempt.object_id,
-                size=attempt.size,
-                md5=attempt.md5 or md5,
+        if attempt.status is not AttemptStatus.COMPLETING:
+            self._open_upload(attempt)
+        if part_count != attempt.part_count:
+            raise InvalidUploadError(
+                attempt_id, f"{part_count} parts announced, {attempt.part_count} expected"
             )
-        return attempt
+        # The single winner: of all requests that read this version, one writes it.
+        claimed = await self._transition(attempt, status=AttemptStatus.COMPLETING, md5=md5)
+        try:
+            problem = await self._assemble(claimed)
+        except BaseException:
+            # Storage down or request cancelled: give the attempt back, so a retry can win it.
+            with suppress(Exception):
+                await self._transition(claimed, status=AttemptStatus.PENDING)
+            raise
+        if problem is not None:
+            await self._fail(claimed, problem)
+            raise InvalidUploadError(attempt_id, f"{problem} The attempt failed; start a new one.")
+        uploaded = claimed.model_copy(update={"status": AttemptStatus.UPLOADED, "changed": _now()})
+        async with self._uow():
+            uploaded = await self._attempts.update(uploaded)  # only the winner writes here
+            await self._owe_registration(uploaded, in_unit=True)
+        return uploaded
+
+    async def _assemble(self, attempt: UploadAttempt) -> str | None:
+        """Complete the upload of an attempt this request holds; return why it failed, if so."""
+        if attempt.upload_id is None:
+            return "the attempt has no upload"
+        try:
+            await self._storage.complete_multipart_upload(
+                attempt.upload_id,
+                self._config.inbox_bucket,
+                attempt.object_id,
+                anticipated_part_quantity=attempt.part_count,
+                anticipated_part_size=attempt.part_size,
+            )
+        except MultiPartUploadConfirmError as error:
+            return str(error)
+        except MultiPartUploadNotFoundError:
+            # Only the holder of ``completing`` touches the upload: an earlier holder that
+            # stalled after assembling it left the object; otherwise the upload is lost.
+            assembled = await self._storage.does_object_exist(
+                self._config.inbox_bucket, attempt.object_id
+            )
+            return None if assembled else "The inbox no longer has the upload."
+        return None
+
+    async def _fail(self, attempt: UploadAttempt, reason: str) -> None:
+        """Drop the parts of an attempt that could not be assembled and close it as failed."""
+        if attempt.upload_id is not None:
+            with suppress(LookupError):  # the storage may have dropped them already
+                await self._storage.abort_multipart_upload(
+                    attempt.upload_id, self._config.inbox_bucket, attempt.object_id
+                )
+        await self._close(attempt, AttemptStatus.FAILED, reason)
+
+    async def _owe_registration(self, attempt: UploadAttempt, *, in_unit: bool = False) -> None:
+        """Owe the registry ``file_upload_completed`` (in the caller's unit of work, or one)."""
+        if not in_unit:
+            async with self._uow():
+                await self._owe_registration(attempt, in_unit=True)
+            return
+        await self._uow.owe(
+            REGISTRY,
+            "file_upload_completed",
+            file_id=attempt.file_id,
+            attempt_id=attempt.attempt_id,
+            bucket_id=self._config.inbox_bucket,
+            object_id=attempt.object_id,
+            size=attempt.size,
+            md5=attempt.md5,
+        )
+
+    def _stalled(self, attempt: UploadAttempt) -> bool:
+        """Tell whether a ``completing`` attempt was left by a request that died meanwhile."""
+        return _now() - attempt.changed > self._config.completing_timeout
 
     async def cancel(self, attempt_id: str) -> UploadAttempt:
-        """Cancel a pending attempt and drop its parts; the file is free for a new attempt."""
+        """Cancel a pending attempt and drop its parts; the file is free for a new attempt.
+
+        The conditional write ``pending`` -> ``cancelled`` comes first: a cancel that loses
+        to a complete is refused (409, with the current state) and leaves the upload alone.
+        """
         attempt = await self.get_attempt(attempt_id)
-        if attempt.status is AttemptStatus.CANCELLED:
-            return attempt
-        upload_id = self._open_upload(attempt)
-        with suppress(LookupError):  # aborted already by an earlier try
-            await self._storage.abort_multipart_upload(
-                upload_id, self._config.inbox_bucket, attempt.object_id
-            )
-        return await self._close(attempt, AttemptStatus.CANCELLED, None)
+        if attempt.status is not AttemptStatus.CANCELLED:
+            self._open_upload(attempt)
+            attempt = await self._close(attempt, AttemptStatus.CANCELLED, None)
+        if attempt.upload_id is not None:
+            with suppress(LookupError):  # aborted already by an earlier try
+                await self._storage.abort_multipart_upload(
+                    attempt.upload_id, self._config.inbox_bucket, attempt.object_id
+                )
+        return attempt
 
     # --- messages from the registry (idempotent) ---------------------------------------
 
@@ -257,28 +298,10 @@ class UploadService:
             return  # decided already
         with suppress(ObjectNotFoundError):  # the registry copied it, or refused it
             await self._storage.delete_object(self._config.inbox_bucket, attempt.object_id)
-        await self._close(attempt, status, reason)
+        with suppress(UploadConflictError):  # a repeated delivery decided it meanwhile
+            await self._close(attempt, status, reason)
 
     # --- helpers ---------------------------------------------------------------------
-
-    async def _lost_race(self, attempt: UploadAttempt) -> None:
-        """Raise a 409 if a concurrent request assembled or closed the upload meanwhile.
-
-        The parts may look incomplete to one complete only because another one is
-        assembling them; such a loser must not abort the upload or fail the attempt. A
-        loser that checks before the winner's object exists can still do so: closing that
-        gap needs a conditional state change, which this service does not have yet.
-        """
-        current = await self.get_attempt(attempt.attempt_id)
-        assembled = await self._storage.does_object_exist(
-            self._config.inbox_bucket, attempt.object_id
-        )
-        if current.status is not AttemptStatus.PENDING or assembled:
-            raise UploadConflictError(
-                attempt.attempt_id,
-                f"Attempt {attempt.attempt_id!r} was completed or closed by another request;"
-                " ask for its state.",
-            )
 
     async def _close(
         self, attempt: UploadAttempt, status: AttemptStatus, reason: str | None
@@ -286,11 +309,25 @@ class UploadService:
         slot = (
             attempt.file_id if status is AttemptStatus.ACCEPTED else closed_slot(attempt.attempt_id)
         )
-        closed = attempt.model_copy(
-            update={"status": status, "slot": slot, "reason": reason, "changed": _now()}
-        )
-        await self._attempts.update(closed)
-        return closed
+        return await self._transition(attempt, status=status, slot=slot, reason=reason)
+
+    async def _transition(self, attempt: UploadAttempt, **changes: Any) -> UploadAttempt:
+        """Write ``changes`` if the attempt is still the version read, else 409 with its state.
+
+        The version check is part of the write (a versioned DAO), never a read before it.
+        """
+        try:
+            return await self._attempts.update(
+                attempt.model_copy(update={**changes, "changed": _now()})
+            )
+        except ResourceChangedError:
+            current = await self.get_attempt(attempt.attempt_id)
+            raise UploadConflictError(
+                attempt.attempt_id,
+                f"Attempt {attempt.attempt_id!r} was changed by another request meanwhile;"
+                f" it is {current.status.value} now.",
+                current_status=current.status.value,
+            ) from None
 
     def _open_upload(self, attempt: UploadAttempt) -> str:
         if attempt.status is not AttemptStatus.PENDING:
@@ -309,4 +346,5 @@ class UploadService:
             attempt.attempt_id,
             f"Attempt {attempt.attempt_id!r} of file {attempt.file_id!r} is"
             f" {attempt.status.value}, not {wanted}.",
+            current_status=attempt.status.value,
         )
