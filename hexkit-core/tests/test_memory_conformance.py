@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager
 
 import pytest_asyncio
 
-from hexkit.protocols.dao import DaoFactoryProtocol
 from hexkit.providers.memory import (
     MemoryDaoConfig,
     MemoryDaoFactory,
@@ -24,12 +21,6 @@ class TestMemoryDaoConformance(DaoConformance):
     async def dao_factory(self) -> AsyncIterator[MemoryDaoFactory]:
         async with MemoryDaoFactory.construct(config=MemoryDaoConfig()) as factory:
             yield factory
-
-    def open_shared_factory(
-        self, dao_factory: DaoFactoryProtocol
-    ) -> AbstractAsyncContextManager[DaoFactoryProtocol]:
-        # Memory factories share no storage: the races run their tasks on one factory.
-        return contextlib.nullcontext(dao_factory)
 
 
 class TestMemoryMigrationConformance(MigrationConformance):

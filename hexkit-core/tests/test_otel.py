@@ -178,7 +178,7 @@ async def test_an_error_is_recorded_by_type_without_its_message(
     [span] = spans_named(exporter, "get_by_id items")
     assert span.status.status_code is StatusCode.ERROR
     assert span.status.description == "ResourceNotFoundError"
-    error_type = "hexkit.protocols.dao._errors.ResourceNotFoundError"
+    error_type = "hexkit.protocols.dao.ResourceNotFoundError"  # the public path
     assert span.attributes is not None
     assert span.attributes["error.type"] == error_type
     [event] = span.events

@@ -179,8 +179,9 @@ async def test_concurrent_inserts_of_one_id_let_exactly_one_succeed(
         *(dao.insert(Item(id="same", version=number)) for number in range(100)),
         return_exceptions=True,
     )
-    winners = [number for number, outcome in enumerate(outcomes) if outcome is None]
-    losers = [outcome for outcome in outcomes if outcome is not None]
+    # insert returns the DTO as stored; a loser's outcome is its exception.
+    winners = [n for n, outcome in enumerate(outcomes) if not isinstance(outcome, BaseException)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     assert len(winners) == 1
     assert all(isinstance(outcome, ResourceAlreadyExistsError) for outcome in losers)
     assert (await dao.get_by_id("same")).version == winners[0]
@@ -193,6 +194,7 @@ async def test_concurrent_upserts_of_one_id_leave_one_written_version(
     dao = await mongodb.dao_factory.get_dao(name="upserts", dto_model=Item, id_field="id")
     written = [Item(id="same", version=number, note=f"writer {number}") for number in range(100)]
     outcomes = await asyncio.gather(*(dao.upsert(item) for item in written), return_exceptions=True)
-    assert [outcome for outcome in outcomes if outcome is not None] == []
+    assert [outcome for outcome in outcomes if isinstance(outcome, BaseException)] == []
+    assert outcomes == written  # upsert returns each DTO as stored
     assert await dao.find_all(mapping={}).total_count() == 1
     assert await dao.get_by_id("same") in written

@@ -124,8 +124,9 @@ async def test_a_hundred_racing_inserts_of_one_id_have_exactly_one_winner(
             *(dao.insert(Item(id="contested", version=number)) for number in range(100)),
             return_exceptions=True,
         )
-        winners = [number for number, result in enumerate(results) if result is None]
-        losers = [result for result in results if result is not None]
+        # insert returns the DTO as stored; a loser's result is its exception.
+        winners = [n for n, result in enumerate(results) if not isinstance(result, BaseException)]
+        losers = [result for result in results if isinstance(result, BaseException)]
         assert len(winners) == 1
         assert all(isinstance(result, ResourceAlreadyExistsError) for result in losers)
         assert (await dao.get_by_id("contested")).version == winners[0]

@@ -22,6 +22,7 @@ from hexkit.protocols.dao import (
     TransactionError,
     VersionFieldError,
 )
+from hexkit.providers.memory import MemoryDaoFactory
 
 from ._base import DaoKitBase, unique_name
 
@@ -90,9 +91,12 @@ class DaoVersionTests(DaoKitBase):
     ) -> AbstractAsyncContextManager[DaoFactoryProtocol]:
         """Open another factory over the same storage as ``dao_factory`` (for races).
 
-        The default is ``type(dao_factory).construct(config=dao_factory.config)``; a
-        provider whose factories share no storage (memory) returns ``dao_factory``.
+        The default is ``type(dao_factory).construct(config=dao_factory.config)``, or
+        ``dao_factory`` itself for the memory provider, whose factories share no storage;
+        override it for another provider whose factories share none.
         """
+        if isinstance(dao_factory, MemoryDaoFactory):
+            return contextlib.nullcontext(dao_factory)
         construct = getattr(type(dao_factory), "construct", None)
         if construct is None:
             pytest.fail("override open_shared_factory() in the conformance test class.")
