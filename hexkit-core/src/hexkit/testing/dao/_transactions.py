@@ -8,6 +8,8 @@ import pytest
 
 from hexkit.protocols.dao import (
     DaoFactoryProtocol,
+    Index,
+    ResourceAlreadyExistsError,
     ResourceNotFoundError,
     TransactionError,
     TransactionsNotSupportedError,
@@ -40,6 +42,20 @@ class DaoTransactionTests(DaoKitBase):
         with pytest.raises(TransactionsNotSupportedError):
             async with dao_factory.transaction():
                 pass
+
+    async def test_a_taken_id_in_a_transaction_is_reported_as_such(
+        self, dao_factory: DaoFactoryProtocol
+    ) -> None:
+        # The insert breaks the unique index too; a server may name that index first, and
+        # the failed write ends the transaction, but the taken ID is what gets reported,
+        # as outside a transaction.
+        self._need_transactions()
+        dao = await self.everything_dao(dao_factory, [Index("number", unique=True)])
+        await dao.insert(make_everything("a", 1))
+        with pytest.raises(ResourceAlreadyExistsError):
+            async with dao_factory.transaction():
+                await dao.insert(make_everything("a", 1))
+        assert (await dao.get_by_id("a")).number == 1
 
     async def test_writes_to_several_daos_commit_together(
         self, dao_factory: DaoFactoryProtocol

@@ -187,11 +187,14 @@ class _MongoDbDaoBase(Generic[Dto]):
         return stored
 
     async def _id_taken(self, id_: Any, session: Session | None) -> bool:
-        try:
-            found = await self._collection.find_one({"_id": id_}, {"_id": 1}, session=session)
-        except PyMongoError:
-            return False  # e.g. the failed write aborted the transaction: report the error
-        return found is not None
+        # In a transaction the failed write has aborted it: look at what is committed.
+        for reader in (session, None) if session is not None else (None,):
+            try:
+                found = await self._collection.find_one({"_id": id_}, {"_id": 1}, session=reader)
+            except PyMongoError:
+                continue
+            return found is not None
+        return False
 
     async def update(self, dto: Dto) -> Dto:
         """Replace an existing resource (of ``dto``'s version, if versioned); return it."""
