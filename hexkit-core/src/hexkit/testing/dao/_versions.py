@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import random
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
@@ -47,7 +48,7 @@ def _race_timeout(test: _Test) -> _Test:
     return marked
 
 
-_BACKOFF = 0.05  # seconds: the first retry's longest back-off, doubled per retry
+_BACKOFF_FLOOR = 0.001  # seconds: the shortest attempt time a back-off is scaled by
 
 
 class CounterCreation(BaseModel):
@@ -67,18 +68,22 @@ class Counter(CounterCreation):
 async def _increment(dao: Dao[Counter], id_: str) -> int:
     """Read, increment and write back until the write is not stale; return the retries.
 
-    A stale writer backs off for a random, growing while (as a real client should), so
-    50 writers of one counter do not spend the machine on writes bound to fail.
+    A stale writer backs off for a random, growing while in units of its own attempt's
+    time (as a real client should): 50 writers of one counter then do not spend the server
+    on writes bound to fail, and a slow server (SecantusDB backs off on same-document
+    conflicts itself) gets longer pauses than a fast one.
     """
     retries = 0
     while True:
+        started = time.perf_counter()
         counter = await dao.get_by_id(id_)
         await asyncio.sleep(0)  # let other tasks read the same version
         try:
             await dao.update(counter.model_copy(update={"value": counter.value + 1}))
         except ResourceChangedError:
             retries += 1
-            await asyncio.sleep(random.uniform(0, _BACKOFF * 2 ** min(retries, 3)))
+            attempt = max(time.perf_counter() - started, _BACKOFF_FLOOR)
+            await asyncio.sleep(random.uniform(0, attempt * 2 ** min(retries, 5)))
             continue
         return retries
 
