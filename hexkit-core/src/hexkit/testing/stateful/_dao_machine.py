@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from hexkit.protocols.dao import DaoFactoryProtocol, Index
 from hexkit.providers.memory import MemoryDaoFactory
 
-from ._base import AsyncMachine, Outcome, capture, error_class
+from ._base import AsyncMachine, Outcome, canonical, capture, error_class
 from ._strategies import DrawnModel, ids, models
 
 __all__ = ["DaoMachine", "OpenDaoFactory"]
@@ -285,7 +285,15 @@ async def _race(side: _Side, id_: str, outside: BaseModel, inside: BaseModel) ->
     finally:
         read_done.set()
         await writer
+    if results and results[0] == ("ok", canonical(outside)) and results[-1] in _EITHER:
+        # The outside write stored what the transaction had read: nothing can be lost, and
+        # a backend may see no conflict (MongoDB does not count an unchanged replace).
+        results[-1] = "committed, or a conflict: the outside write changed nothing"
     return results
+
+
+#: What a transaction racing an outside writer may end in when that writer changed nothing.
+_EITHER = ("committed", ("block error", "conflict"))
 
 
 def _memory() -> AbstractAsyncContextManager[DaoFactoryProtocol]:
