@@ -99,7 +99,6 @@ ANSWERS: list[tuple[BaseException, int]] = [
     (dao_errors.ResourceChangedError(id_="a", expected=1, stored=2, collection="things"), 412),
     (dao_errors.ResourceChangedError(id_="a", expected=1, stored=None), 412),
     (dao_errors.VersionFieldError(model=Thing, field="v", reason="not an int"), 422),
-    (dao_errors.VersionedBulkError(collection="things"), 422),
     (dao_errors.InvalidDocumentError(collection="c", id_="a", field="f", reason="too big"), 422),
     (dao_errors.DocumentTooLargeError(collection="c", id_="a", size=20, limit=10), 422),
     (dao_errors.InvalidIdError(id_="x", expected="UUID"), 422),

@@ -83,6 +83,18 @@ DAO_BUGS = {
         """,
         "test_a_stale_update_raises_and_writes_nothing",
     ),
+    "versioned-upsert-many-unchecked": (
+        """
+        from hexkit.protocols.dao import stamp_version
+        def upsert_unchecked(self, checked):
+            version = checked.document.get(self._spec.version_field or "", 0)
+            checked = stamp_version(self._spec, checked, version + 1)
+            self._write(checked.id, checked.dto)
+            return checked.dto
+        MemoryDao._upsert = upsert_unchecked
+        """,
+        "test_versioned_upsert_many_checks_each_item_in_input_order",
+    ),
     "upsert-only-updates": (
         """
         MemoryDao.upsert = MemoryDao.update

@@ -25,8 +25,9 @@ EXPECTED = {
         "BulkWriteError", "run_bulk",
         "CursorSigner", "InvalidCursorError", "PageNotFinishedError", "PageTracker", "Position",
         "field_value",
-        "INITIAL_VERSION", "ResourceChangedError", "VersionFieldError", "VersionedBulkError",
+        "INITIAL_VERSION", "ResourceChangedError", "VersionFieldError",
         "changed_error", "check_delete_version", "expected_version", "stamp_version",
+        "stored_document_error",
     },
     "hexkit.protocols.objstorage": {
         "MAX_EXPIRES_AFTER", "MAX_PART_NUMBER", "BucketAlreadyExistsError", "BucketError",

@@ -48,6 +48,7 @@ from ._errors import (
     UniqueConstraintViolationError,
     UnsupportedFieldError,
     VersionFieldError,
+    stored_document_error,
 )
 from ._normal import set_order
 from ._protocol import Dao, DaoFactoryProtocol, DaoSurrogateId, FindResult
@@ -64,7 +65,6 @@ from ._spec import (
 from ._types import SORTABLE_TYPES, STRING_STORED_TYPES
 from ._versions import (
     INITIAL_VERSION,
-    VersionedBulkError,
     changed_error,
     check_delete_version,
     expected_version,
@@ -123,7 +123,6 @@ __all__ = [
     "UnsupportedFieldError",
     "ValidatedDto",
     "VersionFieldError",
-    "VersionedBulkError",
     "build_spec",
     "changed_error",
     "check_delete_version",
@@ -134,6 +133,7 @@ __all__ = [
     "set_order",
     "single_hit",
     "stamp_version",
+    "stored_document_error",
 ]
 
 

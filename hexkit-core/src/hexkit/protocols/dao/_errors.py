@@ -28,7 +28,6 @@ Mistakes in how the API is called, raised before any storage is touched::
     ├── CreationModelError (TypeError)                .model, .missing, .unexpected
     ├── IndexFieldError (ValueError)                  .model, .field
     ├── VersionFieldError (TypeError)                 .model, .field
-    ├── VersionedBulkError (TypeError, in _versions)  .collection
     ├── DaoNameError (ValueError)                     .name
     ├── UnsupportedFieldError (TypeError)             .model, .field
     ├── InvalidIdError (ValueError)                   .id
@@ -76,6 +75,7 @@ __all__ = [
     "UniqueConstraintViolationError",
     "UnsupportedFieldError",
     "VersionFieldError",
+    "stored_document_error",
 ]
 
 
@@ -369,3 +369,19 @@ class ProviderClosedError(DaoUsageError, RuntimeError):
             " find results and transactions only inside that block, or open the provider"
             " again."
         )
+
+
+def stored_document_error(error: Any, *, model: type, id_: Any, where: str) -> DaoError:
+    """Return the error of a stored document that no longer validates against ``model``.
+
+    ``error`` is the pydantic ``ValidationError``; ``where`` names the document's place
+    (``"collection 'users'"``, ``"table public.users"``).
+    """
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "<document>"
+    return DaoError(
+        f"The stored document with ID {shorten(repr(id_))} in {where} no longer validates"
+        f" against {model.__name__} ({error.error_count()} error(s), first at {location!r}:"
+        f" {clip(str(first['msg']))}); migrate the stored documents"
+        " (hexkit.migrations) or make the model accept them."
+    )

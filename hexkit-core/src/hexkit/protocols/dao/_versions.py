@@ -12,8 +12,9 @@ With ``get_dao(..., version_field="version")`` every write of a DAO is condition
   it was read is not brought back.
 - ``delete(id_, version=n)`` deletes only version ``n``; without ``version`` it deletes
   whatever is stored. ``delete_many`` deletes unconditionally.
-- ``upsert_many`` is refused (``VersionedBulkError``): per-item checks would make a bulk
-  write's outcome depend on reads it cannot show; loop over ``upsert`` instead.
+- ``upsert_many`` upserts each item as ``upsert`` does, in input order: an ID's later
+  item expects the version its earlier one stored; a stale item is a failure of the
+  bulk outcome rule (``ResourceChangedError``), all or nothing inside a transaction.
 
 Providers run the check and the write as one server operation (a filter on the version
 in the update itself), never a read followed by a write. They use :func:`written_version`
@@ -27,12 +28,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from .._text import shorten
-from ._errors import DaoUsageError, ResourceChangedError, VersionFieldError
+from ._errors import ResourceChangedError, VersionFieldError
 
 __all__ = [
     "INITIAL_VERSION",
-    "VersionedBulkError",
     "changed_error",
     "check_delete_version",
     "check_version_field",
@@ -44,18 +43,6 @@ Checked = TypeVar("Checked")  # a ValidatedDto (whose module imports this one)
 
 #: The version ``insert`` stores, and ``upsert`` of a new resource (``dto.version == 0``).
 INITIAL_VERSION = 1
-
-
-class VersionedBulkError(DaoUsageError, TypeError):
-    """``upsert_many`` was called on a DAO with a ``version_field``."""
-
-    def __init__(self, *, collection: str) -> None:
-        self.collection = collection
-        super().__init__(
-            f"upsert_many is not supported on the versioned DAO {shorten(collection)}: each item"
-            " needs its own version check. Call upsert() per item and handle"
-            " ResourceChangedError, or use a DAO without version_field."
-        )
 
 
 def check_version_field(model: type[BaseModel], field: str, id_field: str) -> str:

@@ -14,21 +14,22 @@ from hexkit.protocols.dao import (
     BulkItem,
     BulkResult,
     CursorSigner,
-    DaoError,
     DaoSpec,
     FindQuery,
     FindResult,
     PageTracker,
     ResourceAlreadyExistsError,
+    ResourceChangedError,
     ResourceNotFoundError,
     UniqueConstraintViolationError,
-    VersionedBulkError,
+    ValidatedDto,
     changed_error,
     check_delete_version,
     expected_version,
     run_bulk,
     single_hit,
     stamp_version,
+    stored_document_error,
 )
 
 from ._find import MemoryFindResult, order_key
@@ -94,15 +95,9 @@ class _MemoryDaoBase(Generic[Dto]):
         try:
             return model.model_validate(stored.model_dump(), by_name=True, strict=False)
         except ValidationError as error:
-            first = error.errors(include_input=False, include_url=False)[0]
-            where = ".".join(str(part) for part in first["loc"]) or "<document>"
             id_ = getattr(stored, self._spec.id_field, None)
-            raise DaoError(
-                f"The stored document with ID {id_!r} in collection {self._spec.name!r} no"
-                f" longer validates against {model.__name__} ({error.error_count()}"
-                f" error(s), first at {where!r}: {first['msg']}); migrate the stored"
-                " documents (hexkit.migrations) or make the model accept them."
-            ) from None
+            where = f"collection {self._spec.name!r}"
+            raise stored_document_error(error, model=model, id_=id_, where=where) from None
 
     def _read(self, id_: Any) -> BaseModel | None:
         self._lifetime.check()
@@ -195,7 +190,10 @@ class _MemoryDaoBase(Generic[Dto]):
 
     async def upsert(self, dto: Dto) -> Dto:
         """Insert the resource, or replace it if its ID exists; return it as stored."""
-        checked = self._spec.validate_dto(dto)
+        return self._copy_out(self._upsert(self._spec.validate_dto(dto)))
+
+    def _upsert(self, checked: ValidatedDto[Any]) -> BaseModel:
+        """Upsert a validated DTO (checking its version, if versioned); return what is stored."""
         expected = expected_version(self._spec, checked)
         if expected is not None:
             stored = self._read(checked.id)
@@ -203,7 +201,8 @@ class _MemoryDaoBase(Generic[Dto]):
                 self._check_version(checked.id, expected, stored)
             checked = stamp_version(self._spec, checked, expected + 1)
         self._write(checked.id, checked.dto)
-        return self._copy_out(checked.dto)
+        stored_dto: BaseModel = checked.dto
+        return stored_dto
 
     async def delete(self, id_: Any, *, version: int | None = None) -> None:
         """Delete the resource with this ID (of this ``version``, if given)."""
@@ -225,7 +224,7 @@ class _MemoryDaoBase(Generic[Dto]):
         operation: str,
         batch_size: int | None,
         prepare: Callable[[int, Any], Awaitable[BulkItem[Any]]],
-        write_one: Callable[[BulkItem[Any]], None],
+        write_one: Callable[[BulkItem[Any]], object],
         keep_dtos: bool = False,
     ) -> BulkInsertResult[Any]:
         """Run a bulk call by the protocol's outcome rule, one dict write per item."""
@@ -242,6 +241,7 @@ class _MemoryDaoBase(Generic[Dto]):
                     write_one(item)
                 except (
                     ResourceAlreadyExistsError,
+                    ResourceChangedError,
                     ResourceNotFoundError,
                     UniqueConstraintViolationError,
                 ) as error:
@@ -277,19 +277,17 @@ class _MemoryDaoBase(Generic[Dto]):
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
     ) -> BulkResult:
         """Upsert every DTO; see the protocol's bulk outcome rule."""
-        if self._spec.version_field is not None:
-            raise VersionedBulkError(collection=self._spec.name)
 
         async def prepare(position: int, dto: Any) -> BulkItem[Any]:
             checked = self._spec.validate_dto(dto)
-            return BulkItem(position, checked.id, checked.dto)
+            return BulkItem(position, checked.id, checked)
 
         return await self._bulk(
             dtos,
             operation="upsert_many",
             batch_size=batch_size,
             prepare=prepare,
-            write_one=lambda item: self._write(item.id, item.value),
+            write_one=lambda item: self._upsert(item.value),
         )
 
     async def delete_many(

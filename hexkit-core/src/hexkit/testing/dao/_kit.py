@@ -14,6 +14,7 @@ from ._rules import DaoRuleTests
 from ._surrogate import DaoSurrogateIdTests
 from ._transactions import DaoTransactionTests
 from ._values import DaoValueTests
+from ._versioned_bulk import DaoVersionedBulkTests
 from ._versions import DaoVersionTests
 
 __all__ = ["DaoConformance"]
@@ -33,6 +34,7 @@ class DaoConformance(
     DaoFoundTests,
     DaoBulkTests,
     DaoVersionTests,
+    DaoVersionedBulkTests,
 ):
     """Every DAO protocol rule as pytest tests; subclass it as ``TestXyz``.
 

@@ -256,14 +256,6 @@ class DaoVersionTests(DaoKitBase):
             await dao.delete("a", version=0)
         assert await dao.exists("a")
 
-    async def test_upsert_many_is_refused_on_a_versioned_dao(
-        self, dao_factory: DaoFactoryProtocol
-    ) -> None:
-        dao = await self.counter_dao(dao_factory)
-        with pytest.raises(DaoUsageError, match="upsert\\(\\) per item"):
-            await dao.upsert_many([Counter(id="a")])
-        assert not await dao.exists("a")
-
     async def test_without_version_field_writes_keep_the_dtos_version_as_given(
         self, dao_factory: DaoFactoryProtocol
     ) -> None:

@@ -13,6 +13,9 @@
   duplicate key on ``_id`` is a concurrent upsert winning the race: retried, as single
   upserts do.
 - ``delete_many``: one query of which IDs exist, then ``delete_many`` of those.
+- ``upsert_many`` of a versioned DAO: one conditional write per item, in input order
+  (``_versions``). A bulk command reports how many conditional replacements matched,
+  not which, so it could not tell the caller which items were stale.
 
 Any other write error or a storage failure is translated as for single calls
 (``_errors``). In a transaction a write the server refused aborts the transaction there.
@@ -41,6 +44,7 @@ from hexkit.protocols.dao import (
     BulkItem,
     DaoError,
     ResourceAlreadyExistsError,
+    ResourceChangedError,
     ResourceNotFoundError,
     UniqueConstraintViolationError,
     run_bulk,
@@ -88,18 +92,26 @@ class MongoBulk:
         batch_size: int | None,
         prepare: Callable[[int, Any], Awaitable[BulkItem[Any]]],
         keep_dtos: bool = False,
+        write_one: Callable[[BulkItem[Any]], Awaitable[None]] | None = None,
     ) -> BulkInsertResult[Any]:
-        """Run one bulk call by the protocol's outcome rule."""
+        """Run one bulk call by the protocol's outcome rule.
+
+        ``write_one(item)`` writes the items one by one instead (versioned upserts).
+        """
         write_batch = {
             "insert_many": self._write_inserts,
             "upsert_many": self._write_upserts,
             "delete_many": self._write_deletes,
         }[operation]
         session = self._sessions.current()
-        wrote = False  # in a transaction: whether this call has written a batch
+        wrote = False  # in a transaction: whether this call has written an item
 
         async def write(batch: list[BulkItem[Any]]) -> list[BulkFailure]:
             nonlocal wrote
+            if write_one is not None:
+                failures, wrote_one = await self._write_each(batch, write_one)
+                wrote = wrote or wrote_one
+                return failures
             failures = await write_batch(batch)
             wrote = wrote or len(failures) < len(batch)
             return failures
@@ -228,6 +240,23 @@ class MongoBulk:
                 return failures + [self._failure(item, (self._id_field,)) for item in raced]
             latest = raced  # a concurrent upsert of a new ID won the race: replace it
         return failures
+
+    async def _write_each(
+        self, batch: list[BulkItem[Any]], write_one: Callable[[BulkItem[Any]], Awaitable[None]]
+    ) -> tuple[list[BulkFailure], bool]:
+        """Write the items one by one, in input order; return the failures and if any wrote."""
+        failures: list[BulkFailure] = []
+        wrote = False
+        for item in batch:
+            try:
+                await write_one(item)
+            except (ResourceChangedError, UniqueConstraintViolationError) as error:
+                failures.append(BulkFailure(item.position, item.id, error))
+                if self._sessions.current() is not None:
+                    break  # the call is rolled back: the first failure decides
+            else:
+                wrote = True
+        return failures, wrote
 
     async def _write_deletes(self, batch: list[BulkItem[Any]]) -> list[BulkFailure]:
         session = self._sessions.current()

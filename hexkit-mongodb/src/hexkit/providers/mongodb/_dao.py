@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from bson.decimal128 import Decimal128
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError, PyMongoError
 
@@ -18,16 +18,15 @@ from hexkit.protocols.dao import (
     DaoError,
     DaoSpec,
     FindResult,
-    InvalidDocumentError,
     PageTracker,
     ProviderClosedError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
-    VersionedBulkError,
     check_delete_version,
     expected_version,
     single_hit,
     stamp_version,
+    stored_document_error,
 )
 
 from ._bulk import MongoBulk
@@ -37,12 +36,11 @@ from ._codec import (
     bson_date_or_text,
     datetime_text,
     decimal_fields,
-    decode_decimals,
+    decode_document,
     encode_document,
-    to_decimal,
 )
 from ._driver import Collection, Document, Session, Sessions
-from ._errors import UNENCODABLE, refused_document, translated
+from ._errors import UNENCODABLE, bson_date_refused, refused_document, translated
 from ._find import MongoFindResult, MongoQueries
 from ._versions import VersionedWrites
 
@@ -125,35 +123,16 @@ class _MongoDbDaoBase(Generic[Dto]):
             document = encode_document(checked.document, self._id_field, self._dates)
             return checked.id, document, self._spec.read_back(checked.dto), expected
         except BsonDateError as error:
-            raise InvalidDocumentError(
-                collection=self._name,
-                id_=checked.id,
-                field=error.field,
-                reason=f"is {error.value.isoformat()}, which cannot be a BSON date: {error.reason}"
-                " (the collection is listed in bson_date_collections, so its datetimes are"
-                " stored as BSON dates)",
-            ) from error
+            raise bson_date_refused(error, self._name, checked.id) from error
 
     def _to_dto(self, document: Document) -> Dto:
-        id_ = document.pop("_id", None)
-        document[self._id_field] = id_
-        for name in self._decimal_fields:
-            value = document.get(name)
-            if type(value) is Decimal128:  # narrows for mypy, unlike a saved type(value)
-                document[name] = to_decimal(value)
-            elif type(value) is dict or type(value) is list:
-                decode_decimals(value)
+        fields = decode_document(document, self._id_field, self._decimal_fields)
         try:
-            dto: Dto = self._validate(document, by_name=True, strict=False)
+            dto: Dto = self._validate(fields, by_name=True, strict=False)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "<document>"
-            raise DaoError(
-                f"The stored document with ID {id_!r} in collection {self._name!r} no longer"
-                f" validates against {self._spec.dto_model.__name__} ({error.error_count()}"
-                f" error(s), first at {where!r}: {first['msg']}); migrate the stored"
-                " documents or make the model accept them."
-            ) from error
+            id_, where = fields[self._id_field], f"collection {self._name!r}"
+            model = self._spec.dto_model
+            raise stored_document_error(error, model=model, id_=id_, where=where) from error
         return dto
 
     # --- the DAO protocol ------------------------------------------------------------
@@ -258,22 +237,38 @@ class _MongoDbDaoBase(Generic[Dto]):
 
     # --- bulk writes, counts and existence -------------------------------------------
 
-    async def _prepare_dto(self, position: int, dto: Any, created: Any = None) -> BulkItem[Any]:
-        """Validate and encode one item of a bulk write (its failure is the item's)."""
-        key, document, _, _ = self._encode(dto, new=True)  # upsert_many: unversioned only
+    async def _prepare_dto(
+        self, position: int, dto: Any, created: Any = None, *, versioned_upsert: bool = False
+    ) -> BulkItem[Any]:
+        """Validate and encode one item of a bulk write (its failure is the item's).
+
+        The item of a versioned upsert holds its document and the version it expects.
+        """
+        key, document, _, expected = self._encode(dto, new=not versioned_upsert)
         try:
-            return BulkItem(position, key, self._bulk.raw(document), created)
+            raw = self._bulk.raw(document)
         except (*UNENCODABLE, DocumentTooLarge) as error:
             raise refused_document(error, self._name, key, document) from error
+        return BulkItem(position, key, (raw, expected) if versioned_upsert else raw, created)
 
     async def upsert_many(
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
     ) -> BulkResult:
-        """Upsert every DTO, one bulk command per batch; see the protocol's outcome rule."""
-        if self._spec.version_field is not None:
-            raise VersionedBulkError(collection=self._name)
+        """Upsert every DTO, one bulk command per batch; see the protocol's outcome rule.
+
+        On a versioned DAO each item is a versioned ``upsert``, written in input order
+        (a stale one fails with ``ResourceChangedError``).
+        """
+        if self._spec.version_field is None:
+            return await self._bulk.run(
+                dtos, operation="upsert_many", batch_size=batch_size, prepare=self._prepare_dto
+            )
         return await self._bulk.run(
-            dtos, operation="upsert_many", batch_size=batch_size, prepare=self._prepare_dto
+            dtos,
+            operation="upsert_many",
+            batch_size=batch_size,
+            prepare=functools.partial(self._prepare_dto, versioned_upsert=True),
+            write_one=self._versions.write_item,
         )
 
     async def delete_many(

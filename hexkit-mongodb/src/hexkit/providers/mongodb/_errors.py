@@ -45,7 +45,9 @@ from hexkit.protocols.dao import (
     UniqueConstraintViolationError,
 )
 
-__all__ = ["is_timeout", "translate_errors", "translated"]
+from ._codec import BsonDateError
+
+__all__ = ["bson_date_refused", "is_timeout", "translate_errors", "translated"]
 
 _WRITE_CONFLICT = 112
 _AUTHENTICATION_FAILED = 18
@@ -184,4 +186,16 @@ def refused_document(error: Exception, collection: str, id_: Any, document: Any)
         id_=id_,
         field=None,
         reason=f"MongoDB cannot encode it ({type(error).__name__}: {error})",
+    )
+
+
+def bson_date_refused(error: BsonDateError, collection: str, id_: Any) -> InvalidDocumentError:
+    """Translate a datetime a ``bson_date_collections`` collection cannot store."""
+    return InvalidDocumentError(
+        collection=collection,
+        id_=id_,
+        field=error.field,
+        reason=f"is {error.value.isoformat()}, which cannot be a BSON date: {error.reason}"
+        " (the collection is listed in bson_date_collections, so its datetimes are"
+        " stored as BSON dates)",
     )

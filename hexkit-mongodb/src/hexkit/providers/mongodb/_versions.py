@@ -15,6 +15,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from hexkit.protocols.dao import (
+    BulkItem,
     DaoError,
     DaoSpec,
     ProviderClosedError,
@@ -68,6 +69,11 @@ class VersionedWrites:
         if not create and result.matched_count == 0:
             raise await self._changed(key, expected)
 
+    async def write_item(self, item: BulkItem[Any]) -> None:
+        """Write one item of a versioned ``upsert_many``: ``(document, expected version)``."""
+        document, expected = item.value
+        await self.replace(item.id, document, expected, create=expected == 0)
+
     async def delete(self, key: Any, version: int) -> None:
         """Delete the document if it holds ``version``, else raise ``ResourceChangedError``."""
         try:
@@ -80,12 +86,22 @@ class VersionedWrites:
             raise await self._changed(key, version)
 
     async def _changed(self, key: Any, expected: int) -> DaoError | ProviderClosedError:
-        """Return the error of a failed check, with the version stored now."""
-        try:
-            found = await self._collection.find_one(
-                {"_id": key}, {self._field: 1}, session=self._session()
-            )
-        except PyMongoError as error:
-            return self._translated(error, key)
+        """Return the error of a failed check, with the version stored now.
+
+        A refused create inside a transaction has aborted it on the server: then the
+        committed version is read instead.
+        """
+        session = self._session()
+        readers = (session, None) if session is not None else (None,)
+        for reader in readers:
+            try:
+                found = await self._collection.find_one(
+                    {"_id": key}, {self._field: 1}, session=reader
+                )
+            except PyMongoError as error:
+                if reader is None:
+                    return self._translated(error, key)
+                continue
+            break
         stored = None if found is None else found.get(self._field)
         return changed_error(id_=key, expected=expected, stored=stored, collection=self._spec.name)

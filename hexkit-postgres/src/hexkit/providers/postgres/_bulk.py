@@ -14,6 +14,12 @@ size is one round trip and one plan:
   index violation fails the whole statement; then that batch is written row by row to
   find the offending items (the rare path).
 - ``delete_many``: ``DELETE ... WHERE id = ANY($1) RETURNING id``.
+- ``upsert_many`` of a versioned DAO: one statement per run of distinct IDs within a
+  batch (an ID's second item expects the version its first one stores, so it waits for
+  the next statement), whose conditional ``UPDATE`` and ``INSERT ... ON CONFLICT`` check
+  each row's version as they write it. The IDs not returned were stale or gone; one
+  query reads their stored versions for ``ResourceChangedError``. A unique index
+  violation fails the statement; then the run is written row by row, as above.
 
 Inside a transaction the call runs under a savepoint, rolled back when an item fails,
 so the call is all or nothing (``_bulk`` of the core states the rule).
@@ -21,6 +27,7 @@ so the call is all or nothing (``_bulk`` of the core states the rule).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any
 
@@ -30,8 +37,10 @@ from hexkit.protocols.dao import (
     BulkItem,
     DaoSpec,
     ResourceAlreadyExistsError,
+    ResourceChangedError,
     ResourceNotFoundError,
     UniqueConstraintViolationError,
+    changed_error,
     run_bulk,
 )
 
@@ -56,6 +65,20 @@ def _claim(batch: list[BulkItem[Any]], returned: Iterable[Any]) -> list[BulkItem
     return missed
 
 
+def _distinct_runs(batch: list[BulkItem[Any]]) -> Iterable[list[BulkItem[Any]]]:
+    """Split a batch, in order, into runs in which no ID repeats."""
+    run: list[BulkItem[Any]] = []
+    ids: set[Any] = set()
+    for item in batch:
+        if item.id in ids:
+            yield run
+            run, ids = [], set()
+        run.append(item)
+        ids.add(item.id)
+    if run:
+        yield run
+
+
 class PostgresBulk:
     """The bulk paths of one DAO's table."""
 
@@ -76,6 +99,8 @@ class PostgresBulk:
         self._insert = sql.bulk_insert()
         self._upsert = sql.bulk_upsert()
         self._delete = sql.bulk_delete()
+        self._versioned = sql.bulk_upsert_versioned() if spec.version_field else ""
+        self._stored_versions = sql.stored_versions() if spec.version_field else ""
         self._present = sql.present()
         self._clash = {fields: sql.clash(fields) for fields in self._unique_fields}
 
@@ -107,13 +132,25 @@ class PostgresBulk:
         batch_size: int | None,
         prepare: Callable[[int, Any], Awaitable[BulkItem[Any]]],
         keep_dtos: bool = False,
+        write_one: Callable[[BulkItem[Any]], Awaitable[None]] | None = None,
     ) -> BulkInsertResult[Any]:
-        """Run one bulk call; under a savepoint inside a transaction."""
-        write = {
+        """Run one bulk call; under a savepoint inside a transaction.
+
+        ``write_one`` makes an ``upsert_many`` versioned: items hold ``(data, expected
+        version as JSON text)``, and ``write_one(item)`` is the DAO's single versioned
+        write, used where a batch has to be written row by row.
+        """
+        write: Callable[[list[BulkItem[Any]]], Awaitable[list[BulkFailure]]] = {
             "insert_many": self._write_inserts,
             "upsert_many": self._write_upserts,
             "delete_many": self._write_deletes,
         }[operation]
+        if write_one is not None:
+            versioned_write_one = write_one
+
+            async def write(batch: list[BulkItem[Any]]) -> list[BulkFailure]:
+                return await self._write_versioned(batch, versioned_write_one)
+
         in_transaction = self._in_transaction()
         if in_transaction:
             await self._execute(f"SAVEPOINT {_SAVEPOINT}")
@@ -195,16 +232,23 @@ class PostgresBulk:
         return []
 
     async def _upserts_one_by_one(
-        self, batch: list[BulkItem[Any]], *, in_transaction: bool
+        self,
+        batch: list[BulkItem[Any]],
+        *,
+        in_transaction: bool,
+        write_one: Callable[[BulkItem[Any]], Awaitable[None]] | None = None,
     ) -> list[BulkFailure]:
-        """Find the items of a batch that break a unique index, writing the others."""
+        """Find the items of a batch that break a unique index or are stale; write the others."""
         failures = []
         for item in batch:
             try:
                 if in_transaction:
                     await self._execute(f"SAVEPOINT {_BATCH_SAVEPOINT}")
-                await self._execute(self._upsert_one, item.id, item.value)
-            except UniqueConstraintViolationError as error:
+                if write_one is None:
+                    await self._execute(self._upsert_one, item.id, item.value)
+                else:
+                    await write_one(item)
+            except (UniqueConstraintViolationError, ResourceChangedError) as error:
                 failures.append(BulkFailure(item.position, item.id, error))
                 if in_transaction:  # the call is rolled back: the first failure decides
                     await self._execute(f"ROLLBACK TO SAVEPOINT {_BATCH_SAVEPOINT}")
@@ -213,6 +257,50 @@ class PostgresBulk:
                 if in_transaction:
                     await self._execute(f"RELEASE SAVEPOINT {_BATCH_SAVEPOINT}")
         return failures
+
+    async def _write_versioned(
+        self, batch: list[BulkItem[Any]], write_one: Callable[[BulkItem[Any]], Awaitable[None]]
+    ) -> list[BulkFailure]:
+        """Write a versioned batch: one statement per run of distinct IDs, in input order."""
+        failures: list[BulkFailure] = []
+        in_transaction = self._in_transaction()
+        for run in _distinct_runs(batch):
+            try:
+                if in_transaction:
+                    await self._execute(f"SAVEPOINT {_BATCH_SAVEPOINT}")
+                rows = await self._fetch(
+                    self._versioned,
+                    [item.id for item in run],
+                    [item.value[0] for item in run],
+                    [item.value[1] for item in run],
+                )
+            except UniqueConstraintViolationError:
+                if in_transaction:
+                    await self._execute(f"ROLLBACK TO SAVEPOINT {_BATCH_SAVEPOINT}")
+                failed = await self._upserts_one_by_one(
+                    run, in_transaction=in_transaction, write_one=write_one
+                )
+            else:
+                if in_transaction:
+                    await self._execute(f"RELEASE SAVEPOINT {_BATCH_SAVEPOINT}")
+                failed = await self._stale(_claim(run, (row[0] for row in rows)))
+            failures += failed
+            if failed and in_transaction:
+                break  # the call is rolled back: the first failure decides
+        return failures
+
+    async def _stale(self, items: list[BulkItem[Any]]) -> list[BulkFailure]:
+        """Return the failures of items whose version check failed, with what is stored."""
+        if not items:
+            return []
+        rows = await self._fetch(self._stored_versions, [item.id for item in items])
+        stored = {row[0]: json.loads(row[1]) for row in rows}
+        return [
+            BulkFailure(item.position, item.id, changed_error(
+                id_=item.id, expected=json.loads(item.value[1]), stored=stored.get(item.id),
+                collection=self._name))
+            for item in items
+        ]  # fmt: skip
 
     async def _write_deletes(self, batch: list[BulkItem[Any]]) -> list[BulkFailure]:
         rows = await self._fetch(self._delete, [item.id for item in batch])

@@ -22,12 +22,12 @@ from hexkit.protocols.dao import (
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     ValidatedDto,
-    VersionedBulkError,
     changed_error,
     check_delete_version,
     expected_version,
     single_hit,
     stamp_version,
+    stored_document_error,
 )
 
 from ._bulk import PostgresBulk
@@ -126,13 +126,8 @@ class _PostgresDaoBase(Generic[Dto]):
             document[self._id_field] = id_
             return self._spec.dto_model.model_validate(document, by_name=True, strict=False)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "<document>"
-            raise DaoError(
-                f"The stored row with ID {id_!r} in table {self._sql.qualified} no longer"
-                f" validates against {self._spec.dto_model.__name__} ({error.error_count()}"
-                f" error(s), first at {where!r}: {first['msg']}); migrate the stored"
-                " documents or make the model accept them."
+            raise stored_document_error(
+                error, model=self._spec.dto_model, id_=id_, where=f"table {self._sql.qualified}"
             ) from error
 
     async def _execute(self, sql: str, *args: Any) -> str:
@@ -204,13 +199,19 @@ class _PostgresDaoBase(Generic[Dto]):
         if expected is None:
             await self._execute(self._upsert_sql, *self._encode(checked))
             return self._spec.read_back(checked.dto)
-        if expected != 0:  # only version 0 creates: a resource deleted meanwhile stays gone
-            return await self.update(dto)
         checked = stamp_version(self._spec, checked, expected + 1)
         key, data = self._encode(checked)
-        if await self._fetch_id(self._sql.upsert_new(), key, data, dump_value(0)) is None:
-            raise await self._changed(key, expected)
+        await self._write_versioned(key, data, expected)
         return self._spec.read_back(checked.dto)
+
+    async def _write_versioned(self, key: Any, data: str, expected: int) -> None:
+        """Write a versioned upsert: version 0 creates, any other updates that version.
+
+        Only version 0 creates, so a resource deleted since it was read stays gone.
+        """
+        sql = self._sql.upsert_new() if expected == 0 else self._sql.update_versioned()
+        if await self._fetch_id(sql, key, data, dump_value(expected)) is None:
+            raise await self._changed(key, expected)
 
     async def delete(self, id_: Any, *, version: int | None = None) -> None:
         """Delete the resource with this ID (of this ``version``, if given)."""
@@ -224,17 +225,39 @@ class _PostgresDaoBase(Generic[Dto]):
             raise ResourceNotFoundError(id_=key, collection=self._name)
 
     async def _prepare_dto(self, position: int, dto: Any) -> BulkItem[Any]:
-        key, data = self._encode_new(dto)  # inserts; upsert_many refuses versioned DAOs
+        key, data = self._encode_new(dto)  # inserts, and upserts of unversioned DAOs
         return BulkItem(position, key, data)
+
+    async def _prepare_versioned(self, position: int, dto: Any) -> BulkItem[Any]:
+        """Validate an item of a versioned upsert: it stores the version after its own."""
+        checked = self._spec.validate_dto(dto)
+        expected = expected_version(self._spec, checked) or 0
+        key, data = self._encode(stamp_version(self._spec, checked, expected + 1))
+        return BulkItem(position, key, (data, dump_value(expected)))
+
+    async def _write_versioned_item(self, item: BulkItem[Any]) -> None:
+        data, expected = item.value
+        await self._write_versioned(item.id, data, json.loads(expected))
 
     async def upsert_many(
         self, dtos: Iterable[Dto] | AsyncIterable[Dto], *, batch_size: int | None = None
     ) -> BulkResult:
-        """Upsert every DTO, one statement per batch; see the protocol's bulk outcome rule."""
-        if self._spec.version_field is not None:
-            raise VersionedBulkError(collection=self._name)
+        """Upsert every DTO, one statement per batch; see the protocol's bulk outcome rule.
+
+        On a versioned DAO each item is a versioned ``upsert`` (a stale one fails with
+        ``ResourceChangedError``); an ID's later item in the input expects the version
+        its earlier one stored.
+        """
+        if self._spec.version_field is None:
+            return await self._bulk.run(
+                dtos, operation="upsert_many", batch_size=batch_size, prepare=self._prepare_dto
+            )
         return await self._bulk.run(
-            dtos, operation="upsert_many", batch_size=batch_size, prepare=self._prepare_dto
+            dtos,
+            operation="upsert_many",
+            batch_size=batch_size,
+            prepare=self._prepare_versioned,
+            write_one=self._write_versioned_item,
         )
 
     async def delete_many(

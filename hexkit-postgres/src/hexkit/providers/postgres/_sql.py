@@ -345,6 +345,31 @@ class TableSql:
             " ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data"
         )
 
+    def bulk_upsert_versioned(self) -> str:
+        """Upsert rows ``$1``/``$2`` (distinct IDs) expecting versions ``$3``; return IDs written.
+
+        Version 0 creates, others replace that version (as above); ID order avoids deadlocks.
+        """
+        rows = f"unnest($1::{self.id_type}[], $2::text[], $3::text[]) AS r(i, d, v)"
+        version = self._version("t.")
+        return (
+            f"WITH u AS (SELECT i, d::jsonb AS d, v::jsonb AS v FROM {rows} ORDER BY i),"
+            f" updated AS (UPDATE {self.qualified} AS t SET data = u.d FROM u"
+            f" WHERE u.v <> '0'::jsonb AND t.id = u.i AND {version} = u.v RETURNING t.id),"
+            f" created AS (INSERT INTO {self.qualified} AS t (id, data)"
+            " SELECT i, d FROM u WHERE u.v = '0'::jsonb"
+            " ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data"
+            f" WHERE {version} = '0'::jsonb RETURNING t.id)"
+            " SELECT id FROM updated UNION ALL SELECT id FROM created"
+        )
+
+    def stored_versions(self) -> str:
+        """Select the ID and stored version (JSON text) of the rows whose IDs are in ``$1``."""
+        return (
+            f"SELECT id, ({self._version()})::text FROM {self.qualified}"
+            f" WHERE id = ANY($1::{self.id_type}[])"
+        )
+
     def bulk_delete(self) -> str:
         return f"DELETE FROM {self.qualified} WHERE id = ANY($1::{self.id_type}[]) RETURNING id"
 
