@@ -60,10 +60,16 @@ def install_editable(session: nox.Session, *extras: str) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run every test suite: core, providers and cross-distribution tests."""
+    """Run every test suite: core, providers and cross-distribution tests.
+
+    Test files run in ``HEXKIT_TEST_WORKERS`` processes (pytest-xdist, a file's tests in
+    one process; default: up to 2, the cores of a CI machine); ``0`` runs them in this one.
+    """
     install_editable(session, "testing", "fastapi", "otel")
-    install(session, "packaging", OTEL_SDK, *EXAMPLE_DEPS)
-    session.run("pytest", *TEST_PATHS, "tests", "tools/tests", *session.posargs)
+    install(session, "packaging", "pytest-xdist", OTEL_SDK, *EXAMPLE_DEPS)
+    workers = int(os.environ.get("HEXKIT_TEST_WORKERS") or min(2, os.cpu_count() or 1))
+    spread = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+    session.run("pytest", *spread, *TEST_PATHS, "tests", "tools/tests", *session.posargs)
 
 
 @nox.session(python=PYTHON)

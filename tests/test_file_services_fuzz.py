@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +20,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from file_services_harness import DOWNLOADS, REGISTRY, UPLOADS, FileServices, run_file_services
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hexkit.providers.memory import (
@@ -30,6 +31,17 @@ from hexkit.providers.memory import (
 )
 
 pytestmark = pytest.mark.asyncio
+
+# A fixed, derandomised budget (the same draws every run); HEXKIT_FUZZ_EXAMPLES selects a
+# longer random run, as for the state machines.
+_FUZZ_EXAMPLES = os.environ.get("HEXKIT_FUZZ_EXAMPLES")
+FUZZ_SETTINGS = settings(
+    max_examples=int(_FUZZ_EXAMPLES or 100),
+    derandomize=not _FUZZ_EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 ROUTES = [  # service, method, path with {id}, whether it takes a JSON body
     (UPLOADS, "POST", "/files", True),
@@ -93,12 +105,12 @@ async def test_no_request_a_client_can_make_gets_a_5xx(services: FileServices) -
         answers.append((response.status_code, response.headers.get("content-type", "")))
         return response
 
-    @settings(
-        max_examples=100,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @FUZZ_SETTINGS
+    # Explicit requests first: each answer class the final assertion expects, whatever
+    # the draws (no token: 401; a junk one: 403; granted: 404 for an unknown file).
+    @example(route=ROUTES[1], file_id="f-1", number="1", body=None, auth="none")
+    @example(route=ROUTES[1], file_id="f-1", number="1", body=None, auth="junk")
+    @example(route=ROUTES[1], file_id="no-such-file", number="1", body=None, auth="granted")
     @given(
         route=st.sampled_from(ROUTES),
         file_id=ids,
@@ -119,12 +131,7 @@ async def test_no_request_a_client_can_make_gets_a_5xx(services: FileServices) -
         response = run(client.request(method, path, content=content, headers=headers))
         assert response.status_code < 500, (method, path[:80], body, response.text[:300])
 
-    @settings(
-        max_examples=100,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @FUZZ_SETTINGS
     @given(
         recipient=st.sampled_from(sorted(TOPICS)),
         data=st.data(),

@@ -211,17 +211,23 @@ STORAGE_BUGS = {
 }
 
 
-def _run(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
+def _run(pytester: pytest.Pytester, source: str, only: str | None = None) -> pytest.RunResult:
+    """Run the kit over ``source`` in a subprocess; ``only`` selects the tests named so.
+
+    A subprocess, because the planted bugs patch provider classes for the whole process.
+    A planted bug runs only the kit test expected to catch it (the whole kit passing
+    unmodified is checked once, below), which keeps each case to a process start.
+    """
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_buggy=source)
-    # A subprocess, because the planted bugs patch provider classes for the whole process.
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    selection = ["-k", only] if only else []
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", *selection)
 
 
 @pytest.mark.parametrize("bug", sorted(DAO_BUGS))
 def test_dao_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
     patch, failing_test = DAO_BUGS[bug]
-    result = _run(pytester, HEADER + textwrap.dedent(patch) + DAO_SUITE)
+    result = _run(pytester, HEADER + textwrap.dedent(patch) + DAO_SUITE, only=failing_test)
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 1, result.stdout.str()
     assert any(failing_test in line for line in result.outlines if "FAILED" in line)
@@ -230,7 +236,7 @@ def test_dao_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
 @pytest.mark.parametrize("bug", sorted(MIGRATION_BUGS))
 def test_migration_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
     patch, failing_test = MIGRATION_BUGS[bug]
-    result = _run(pytester, HEADER + textwrap.dedent(patch) + MIGRATION_SUITE)
+    result = _run(pytester, HEADER + textwrap.dedent(patch) + MIGRATION_SUITE, only=failing_test)
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 1, result.stdout.str()
     assert any(failing_test in line for line in result.outlines if "FAILED" in line)
@@ -239,7 +245,7 @@ def test_migration_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
 @pytest.mark.parametrize("bug", sorted(STORAGE_BUGS))
 def test_storage_kit_catches(pytester: pytest.Pytester, bug: str) -> None:
     patch, failing_test = STORAGE_BUGS[bug]
-    result = _run(pytester, HEADER + textwrap.dedent(patch) + STORAGE_SUITE)
+    result = _run(pytester, HEADER + textwrap.dedent(patch) + STORAGE_SUITE, only=failing_test)
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 1, result.stdout.str()
     assert any(failing_test in line for line in result.outlines if "FAILED" in line)

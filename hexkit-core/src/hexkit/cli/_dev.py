@@ -5,7 +5,8 @@ group ``hexkit.dev`` (see :mod:`hexkit.registry`); this command finds them by na
 never imports a provider. The data of each server stays in ``--dir`` (``.hexkit/<name>``),
 so a restart finds it again. The settings that point the providers at the servers go to
 standard output, as ``export`` lines or as a ``.env`` file, and to ``<dir>/dev.env``;
-progress goes to standard error. SIGINT (Ctrl-C) and SIGTERM stop the servers cleanly.
+progress goes to standard error. The servers start (and stop) side by side. SIGINT
+(Ctrl-C) and SIGTERM stop the servers cleanly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -108,14 +110,39 @@ def _say(text: str) -> None:
     print(f"hexkit dev: {text}", file=sys.stderr, flush=True)
 
 
-def _serve(servers: Mapping[str, DevServer], directory: Path, style: str) -> None:
-    running: list[tuple[str, DevServer]] = []
-    try:
+def _start_all(servers: Mapping[str, DevServer]) -> dict[str, str]:
+    """Start the servers side by side; return their settings, in the order of ``servers``.
+
+    A Ctrl-C while they start still waits for every start to return (the pool's exit),
+    so the caller can stop each one.
+    """
+    with ThreadPoolExecutor(max_workers=len(servers), thread_name_prefix="hexkit-dev") as pool:
+        started = {name: pool.submit(server.start) for name, server in servers.items()}
         environment: dict[str, str] = {}
+        for future in started.values():
+            environment.update(future.result())
+    return environment
+
+
+def _stop_all(servers: Mapping[str, DevServer]) -> None:
+    """Stop every server, side by side; one that fails to stop is reported, not raised."""
+
+    def stop(name: str, server: DevServer) -> None:
+        try:
+            server.stop()
+        except Exception as error:  # noqa: BLE001 - stop the others regardless
+            _say(f"stopping {name} failed: {type(error).__name__}: {error}")
+
+    with ThreadPoolExecutor(max_workers=len(servers), thread_name_prefix="hexkit-dev") as pool:
+        for name, server in servers.items():
+            pool.submit(stop, name, server)
+
+
+def _serve(servers: Mapping[str, DevServer], directory: Path, style: str) -> None:
+    try:
         for name, server in servers.items():
             _say(f"starting {server.title} in {directory / name} ...")
-            running.append((name, server))
-            environment.update(server.start())
+        environment = _start_all(servers)
         dotenv = "".join(f"{_line(k, v, 'dotenv')}\n" for k, v in environment.items())
         env_file = directory / "dev.env"
         env_file.touch(mode=0o600)  # it holds the dev servers' credentials
@@ -129,11 +156,7 @@ def _serve(servers: Mapping[str, DevServer], directory: Path, style: str) -> Non
     except KeyboardInterrupt:
         _say("stopping ...")
     finally:
-        for name, server in reversed(running):
-            try:
-                server.stop()
-            except Exception as error:  # noqa: BLE001 - stop the others regardless
-                _say(f"stopping {name} failed: {type(error).__name__}: {error}")
+        _stop_all(servers)
     _say("stopped; the data stays in " + str(directory))
 
 

@@ -51,6 +51,7 @@ __all__ = [
 
 _HOST = "127.0.0.1"
 _GRPC_OFFSET = 10_000  # SeaweedFS serves gRPC on each HTTP port + 10000
+_SHUTDOWN_GRACE = 2.0  # seconds a kept server gets after SIGTERM before SIGKILL
 _COMPONENTS = ("master", "volume", "filer", "s3")
 _LOG_TAIL_LINES = 30
 _VOLUME_MAX = 400  # volumes: one per bucket, plus more for buckets over the size limit
@@ -340,8 +341,8 @@ class SeaweedServer:
         if self.process is not None:
             self.process.wait(timeout=30)
 
-    def _terminate(self, timeout: float = 30.0) -> None:
-        """SIGTERM the server, so it flushes its data, and wait up to ``timeout`` for it."""
+    def _terminate(self, timeout: float = _SHUTDOWN_GRACE) -> None:
+        """SIGTERM the server and wait up to ``timeout`` for it to exit."""
         self._signal(signal.SIGCONT)
         self._signal(signal.SIGTERM)
         if self.process is not None:
@@ -357,8 +358,10 @@ class SeaweedServer:
         """End the server and delete its directory and sockets.
 
         SIGKILL, not SIGTERM: its data is thrown away, and a graceful shutdown of
-        ``weed server`` takes over 10 s. A kept directory's server gets SIGTERM first
-        and keeps its directory.
+        ``weed server`` takes 15 s (its filer waits that long for the gRPC stream of its
+        own S3 gateway). A kept directory's server gets SIGTERM and a short grace first,
+        then SIGKILL too, and keeps its directory: every write it acknowledged is on disk
+        already (the fault tests read back every object after a SIGKILL).
         """
         if self.process is not None:
             if self._kept is not None:
