@@ -22,7 +22,7 @@ EXPECTED = {
         "SORTABLE_TYPES", "STRING_STORED_TYPES", "DocumentTooLargeError", "InvalidDocumentError",
         "UnsupportedFieldError", "ValidatedDto", "build_spec", "check_document",
         "DEFAULT_BATCH_SIZE", "BulkFailure", "BulkInsertResult", "BulkItem", "BulkResult",
-        "BulkWriteError", "run_bulk",
+        "BulkWriteError", "distinct_runs", "run_bulk",
         "CursorSigner", "InvalidCursorError", "PageNotFinishedError", "PageTracker", "Position",
         "field_value",
         "INITIAL_VERSION", "ResourceChangedError", "VersionFieldError",

@@ -17,6 +17,7 @@ from ._bulk import (
     BulkItem,
     BulkResult,
     BulkWriteError,
+    distinct_runs,
     run_bulk,
 )
 from ._cursor import CursorSigner, PageTracker, Position, field_value
@@ -127,6 +128,7 @@ __all__ = [
     "changed_error",
     "check_delete_version",
     "check_document",
+    "distinct_runs",
     "expected_version",
     "field_value",
     "run_bulk",

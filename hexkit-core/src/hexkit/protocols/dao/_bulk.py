@@ -26,7 +26,7 @@ The outcome rule, the same on every provider:
 from __future__ import annotations
 
 import reprlib
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -42,6 +42,7 @@ __all__ = [
     "BulkItem",
     "BulkResult",
     "BulkWriteError",
+    "distinct_runs",
     "run_bulk",
 ]
 
@@ -168,6 +169,25 @@ async def _batches(items: Iterable[T] | AsyncIterable[T], size: int) -> AsyncIte
                 batch = []
     if batch:
         yield batch
+
+
+def distinct_runs(batch: list[BulkItem[P]]) -> Iterator[list[BulkItem[P]]]:
+    """Split a batch, in input order, into runs in which no ID repeats.
+
+    A backend's bulk path writes a run at once; an ID's next item waits for the next
+    run, so every item meets what the items before it stored (as one-by-one calls would:
+    a unique index sees each intermediate state, a version check the version stored).
+    """
+    run: list[BulkItem[P]] = []
+    ids: set[Any] = set()
+    for item in batch:
+        if item.id in ids:
+            yield run
+            run, ids = [], set()
+        run.append(item)
+        ids.add(item.id)
+    if run:
+        yield run
 
 
 def _check_input(items: Any, batch_size: Any) -> int:

@@ -10,7 +10,9 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from ._base import AsyncMachine, fuzz_seed, machine_settings
 from ._dao_machine import DaoMachine, OpenDaoFactory
+from ._faults import ServerFaults
 from ._obj_machine import ObjectStorageMachine, OpenObjectStorage
+from ._strategies import FIELD_KINDS, FieldKind
 
 __all__ = ["DaoStatefulTests", "ObjectStorageStatefulTests", "run_machine"]
 
@@ -65,14 +67,39 @@ class DaoStatefulTests(_StatefulBase):
         """Return the opener of a fresh provider under test; override it."""
         raise NotImplementedError("Override the open_dao_factory fixture.")
 
+    @pytest.fixture
+    def server_faults(self) -> ServerFaults | None:
+        """Return how to kill and freeze the server the factories talk to, if you can.
+
+        Override it with a :class:`ServerFaults` of a server of this test's own (the
+        machine kills it) to add fault steps; the default ``None`` draws none.
+        """
+        return None
+
+    @pytest.fixture
+    def field_kinds(self) -> tuple[FieldKind, ...]:
+        """Return the field kinds models are drawn from: ``FIELD_KINDS`` unless overridden.
+
+        Narrow a kind only for a server's documented deviation (say which, and why).
+        """
+        return FIELD_KINDS
+
     def test_every_operation_matches_the_memory_reference(
-        self, open_dao_factory: OpenDaoFactory
+        self,
+        open_dao_factory: OpenDaoFactory,
+        server_faults: ServerFaults | None,
+        field_kinds: tuple[FieldKind, ...],
     ) -> None:
         attributes: dict[str, Any] = {
             "open_provider": staticmethod(open_dao_factory),
             "supports_transactions": self.supports_transactions,
+            "faults": server_faults,
+            "field_kinds": field_kinds,
         }
-        self._run(type(f"{type(self).__name__}Machine", (DaoMachine,), attributes))
+        machine: type[DaoMachine] = type(f"{type(self).__name__}Machine", (DaoMachine,), attributes)
+        self._run(machine)
+        if server_faults is not None:  # else the fault steps were never tried
+            assert machine.faults_injected > 0, "no example drew a server fault; raise max_examples"
 
 
 class ObjectStorageStatefulTests(_StatefulBase):

@@ -181,14 +181,14 @@ def _build(kinds: list[FieldKind], nested: DrawnModel | None, *, with_id: bool) 
 
 
 @st.composite
-def models(draw: st.DrawFn) -> DrawnModel:
-    """Draw a DTO model of one to four random kinds, nesting a model sometimes."""
+def models(draw: st.DrawFn, kinds: tuple[FieldKind, ...] = FIELD_KINDS) -> DrawnModel:
+    """Draw a DTO model of one to four of ``kinds``, nesting a model sometimes."""
     nested: DrawnModel | None = None
     if draw(st.booleans()):
-        inner = draw(st.lists(st.sampled_from(FIELD_KINDS), min_size=1, max_size=3))
+        inner = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=3))
         nested = _build(inner, None, with_id=False)
-    kinds = draw(st.lists(st.sampled_from(FIELD_KINDS), min_size=1, max_size=4))
-    return _build(kinds, nested, with_id=True)
+    chosen = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=4))
+    return _build(chosen, nested, with_id=True)
 
 
 #: IDs drawn from a small pool, so writes collide; astral and combining characters too.

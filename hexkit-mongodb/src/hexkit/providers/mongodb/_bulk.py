@@ -8,10 +8,11 @@
   ``ResourceAlreadyExistsError``, on another unique index an
   ``UniqueConstraintViolationError`` (unless the item's ID is taken too: one query
   checks, since a taken ID is the more fundamental conflict, as for single inserts).
-- ``upsert_many``: ``bulk_write`` of unordered ``ReplaceOne(upsert=True)``, after keeping
-  only the last item of an ID within the batch (unordered writes have no order). A
-  duplicate key on ``_id`` is a concurrent upsert winning the race: retried, as single
-  upserts do.
+- ``upsert_many``: ``bulk_write`` of unordered ``ReplaceOne(upsert=True)``, one per run
+  of distinct IDs within the batch (``distinct_runs``: an ID's next item waits for the
+  next command, so a unique index sees every state one-by-one upserts would pass
+  through). A duplicate key on ``_id`` is a concurrent upsert winning the race:
+  retried, as single upserts do.
 - ``delete_many``: one query of which IDs exist, then ``delete_many`` of those.
 - ``upsert_many`` of a versioned DAO: one conditional write per item, in input order
   (``_versions``). A bulk command reports how many conditional replacements matched,
@@ -47,6 +48,7 @@ from hexkit.protocols.dao import (
     ResourceChangedError,
     ResourceNotFoundError,
     UniqueConstraintViolationError,
+    distinct_runs,
     run_bulk,
 )
 
@@ -211,7 +213,16 @@ class MongoBulk:
         ]
 
     async def _write_upserts(self, batch: list[BulkItem[Any]]) -> list[BulkFailure]:
-        latest = list({item.id: item for item in batch}.values())  # the last of an ID wins
+        failures: list[BulkFailure] = []
+        for run in distinct_runs(batch):
+            failed = await self._write_upsert_run(run)
+            failures += failed
+            if failed and self._sessions.current() is not None:
+                break  # the call is rolled back: the first failure decides
+        return failures
+
+    async def _write_upsert_run(self, latest: list[BulkItem[Any]]) -> list[BulkFailure]:
+        """Upsert items of distinct IDs with one unordered bulk command."""
         session = self._sessions.current()
         failures: list[BulkFailure] = []
         for attempt in range(_UPSERT_ATTEMPTS):

@@ -4,22 +4,23 @@ Each batch travels as two array parameters expanded with ``unnest``, so a batch 
 size is one round trip and one plan:
 
 - ``insert_many``: ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING
-  id``. Rows conflicting on the primary key or on a unique index (also with an earlier
-  row of the same batch) are skipped, not failed; the rows not returned are the items
-  not written. One query tells which of their IDs exist (``ResourceAlreadyExistsError``);
-  the others broke a unique index (``UniqueConstraintViolationError``; with several
-  unique indexes, one query per index names it).
-- ``upsert_many``: ``INSERT ... ON CONFLICT (id) DO UPDATE``, after keeping only the
-  last item of an ID within the batch (as sequential upserts would leave it). A unique
-  index violation fails the whole statement; then that batch is written row by row to
+  id`` per run of distinct IDs (``distinct_runs``). Rows conflicting on the primary key
+  or on a unique index (also with an earlier row of the run) are skipped, not failed;
+  the rows not returned are the items not written. One query tells which of their IDs
+  exist (``ResourceAlreadyExistsError``); the others broke a unique index
+  (``UniqueConstraintViolationError``; with several, one query per index names it).
+- ``upsert_many``: ``INSERT ... ON CONFLICT (id) DO UPDATE`` per run of distinct IDs
+  within the batch (``distinct_runs``: an ID's next item waits for the next statement,
+  so a unique index sees every state one-by-one upserts would pass through). A unique
+  index violation fails the whole statement; then that run is written row by row to
   find the offending items (the rare path).
 - ``delete_many``: ``DELETE ... WHERE id = ANY($1) RETURNING id``.
-- ``upsert_many`` of a versioned DAO: one statement per run of distinct IDs within a
-  batch (an ID's second item expects the version its first one stores, so it waits for
-  the next statement), whose conditional ``UPDATE`` and ``INSERT ... ON CONFLICT`` check
-  each row's version as they write it. The IDs not returned were stale or gone; one
-  query reads their stored versions for ``ResourceChangedError``. A unique index
-  violation fails the statement; then the run is written row by row, as above.
+- ``upsert_many`` of a versioned DAO: one statement per run of distinct IDs, too (an
+  ID's second item expects the version its first one stores), whose conditional
+  ``UPDATE`` and ``INSERT ... ON CONFLICT`` check each row's version as they write it.
+  The IDs not returned were stale or gone; one query reads their stored versions for
+  ``ResourceChangedError``. A unique index violation fails the statement; then the run
+  is written row by row, as above.
 
 Inside a transaction the call runs under a savepoint, rolled back when an item fails,
 so the call is all or nothing (``_bulk`` of the core states the rule).
@@ -41,6 +42,7 @@ from hexkit.protocols.dao import (
     ResourceNotFoundError,
     UniqueConstraintViolationError,
     changed_error,
+    distinct_runs,
     run_bulk,
 )
 
@@ -63,20 +65,6 @@ def _claim(batch: list[BulkItem[Any]], returned: Iterable[Any]) -> list[BulkItem
         else:
             missed.append(item)
     return missed
-
-
-def _distinct_runs(batch: list[BulkItem[Any]]) -> Iterable[list[BulkItem[Any]]]:
-    """Split a batch, in order, into runs in which no ID repeats."""
-    run: list[BulkItem[Any]] = []
-    ids: set[Any] = set()
-    for item in batch:
-        if item.id in ids:
-            yield run
-            run, ids = [], set()
-        run.append(item)
-        ids.add(item.id)
-    if run:
-        yield run
 
 
 class PostgresBulk:
@@ -176,6 +164,14 @@ class PostgresBulk:
     # --- the write of one batch -----------------------------------------------------
 
     async def _write_inserts(self, batch: list[BulkItem[Any]]) -> list[BulkFailure]:
+        # Runs of distinct IDs: a returned ID then names one item, never an earlier item
+        # of that ID which a unique index refused while a later one was written.
+        failures: list[BulkFailure] = []
+        for run in distinct_runs(batch):
+            failures += await self._write_insert_run(run)
+        return failures
+
+    async def _write_insert_run(self, batch: list[BulkItem[Any]]) -> list[BulkFailure]:
         ids = [item.id for item in batch]
         rows = await self._fetch(self._insert, ids, [item.value for item in batch])
         missed = _claim(batch, (row[0] for row in rows))
@@ -215,21 +211,39 @@ class PostgresBulk:
         ]  # fmt: skip
 
     async def _write_upserts(self, batch: list[BulkItem[Any]]) -> list[BulkFailure]:
-        latest = {item.id: item for item in batch}  # the last item of an ID wins
-        ids = list(latest)
-        data = [item.value for item in latest.values()]
+        async def write_run(run: list[BulkItem[Any]]) -> list[BulkFailure]:
+            await self._execute(self._upsert, [i.id for i in run], [i.value for i in run])
+            return []
+
+        return await self._write_runs(batch, write_run)
+
+    async def _write_runs(
+        self,
+        batch: list[BulkItem[Any]],
+        write_run: Callable[[list[BulkItem[Any]]], Awaitable[list[BulkFailure]]],
+        write_one: Callable[[BulkItem[Any]], Awaitable[None]] | None = None,
+    ) -> list[BulkFailure]:
+        """Write each run of distinct IDs with ``write_run``; row by row after a unique clash."""
+        failures: list[BulkFailure] = []
         in_transaction = self._in_transaction()
-        try:
-            if in_transaction:
-                await self._execute(f"SAVEPOINT {_BATCH_SAVEPOINT}")
-            await self._execute(self._upsert, ids, data)
-        except UniqueConstraintViolationError:
-            if in_transaction:
-                await self._execute(f"ROLLBACK TO SAVEPOINT {_BATCH_SAVEPOINT}")
-            return await self._upserts_one_by_one(batch, in_transaction=in_transaction)
-        if in_transaction:
-            await self._execute(f"RELEASE SAVEPOINT {_BATCH_SAVEPOINT}")
-        return []
+        for run in distinct_runs(batch):
+            try:
+                if in_transaction:
+                    await self._execute(f"SAVEPOINT {_BATCH_SAVEPOINT}")
+                failed = await write_run(run)
+            except UniqueConstraintViolationError:
+                if in_transaction:
+                    await self._execute(f"ROLLBACK TO SAVEPOINT {_BATCH_SAVEPOINT}")
+                failed = await self._upserts_one_by_one(
+                    run, in_transaction=in_transaction, write_one=write_one
+                )
+            else:
+                if in_transaction:
+                    await self._execute(f"RELEASE SAVEPOINT {_BATCH_SAVEPOINT}")
+            failures += failed
+            if failed and in_transaction:
+                break  # the call is rolled back: the first failure decides
+        return failures
 
     async def _upserts_one_by_one(
         self,
@@ -262,32 +276,17 @@ class PostgresBulk:
         self, batch: list[BulkItem[Any]], write_one: Callable[[BulkItem[Any]], Awaitable[None]]
     ) -> list[BulkFailure]:
         """Write a versioned batch: one statement per run of distinct IDs, in input order."""
-        failures: list[BulkFailure] = []
-        in_transaction = self._in_transaction()
-        for run in _distinct_runs(batch):
-            try:
-                if in_transaction:
-                    await self._execute(f"SAVEPOINT {_BATCH_SAVEPOINT}")
-                rows = await self._fetch(
-                    self._versioned,
-                    [item.id for item in run],
-                    [item.value[0] for item in run],
-                    [item.value[1] for item in run],
-                )
-            except UniqueConstraintViolationError:
-                if in_transaction:
-                    await self._execute(f"ROLLBACK TO SAVEPOINT {_BATCH_SAVEPOINT}")
-                failed = await self._upserts_one_by_one(
-                    run, in_transaction=in_transaction, write_one=write_one
-                )
-            else:
-                if in_transaction:
-                    await self._execute(f"RELEASE SAVEPOINT {_BATCH_SAVEPOINT}")
-                failed = await self._stale(_claim(run, (row[0] for row in rows)))
-            failures += failed
-            if failed and in_transaction:
-                break  # the call is rolled back: the first failure decides
-        return failures
+
+        async def write_run(run: list[BulkItem[Any]]) -> list[BulkFailure]:
+            rows = await self._fetch(
+                self._versioned,
+                [item.id for item in run],
+                [item.value[0] for item in run],
+                [item.value[1] for item in run],
+            )
+            return await self._stale(_claim(run, (row[0] for row in rows)))
+
+        return await self._write_runs(batch, write_run, write_one)
 
     async def _stale(self, items: list[BulkItem[Any]]) -> list[BulkFailure]:
         """Return the failures of items whose version check failed, with what is stored."""
