@@ -174,7 +174,15 @@ def test_a_seaweedfs_that_fails_to_start_is_cleaned_up_and_shows_its_log(
     fake.chmod(0o755)
     monkeypatch.setattr(seaweedfs, "weed_binary", lambda: fake)
     server = SeaweedServer([SeaweedIdentity("someone", "key-id", SecretStr(secret))])
-    directories = set(Path(seaweedfs.tempfile.gettempdir()).glob("hexkit-seaweedfs-*"))
+    # Other test processes start servers meanwhile: follow this server's directory only.
+    made: list[str] = []
+    mkdtemp = seaweedfs.tempfile.mkdtemp
+
+    def recorded_mkdtemp(*args: Any, **kwargs: Any) -> str:
+        made.append(mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(seaweedfs.tempfile, "mkdtemp", recorded_mkdtemp)
     with pytest.raises(RuntimeError, match="exited with status 3") as info:
         server.start()
     message = str(info.value)
@@ -182,7 +190,8 @@ def test_a_seaweedfs_that_fails_to_start_is_cleaned_up_and_shows_its_log(
     assert "key-id" in message  # the log's tail is there ...
     assert secret not in message  # ... without the secret
     assert server.process is None
-    assert set(Path(seaweedfs.tempfile.gettempdir()).glob("hexkit-seaweedfs-*")) == directories
+    assert made  # the server made its directory ...
+    assert not any(Path(directory).exists() for directory in made)  # ... and deleted it
 
 
 def test_a_minio_that_never_gets_live_fails_with_advice() -> None:

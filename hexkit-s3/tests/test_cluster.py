@@ -13,6 +13,7 @@ import hashlib
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,18 +129,15 @@ async def test_objects_survive_a_crashed_volume_server(s3_cluster: SeaweedCluste
         assert await drain(storage.get_object(BUCKET, "after-restart")) == b"back"
 
 
-def cluster_processes() -> set[int]:
-    """PIDs of running processes whose command line names a cluster directory."""
+def cluster_processes(marker: bytes = b"hexkit-seaweedfs-cluster-") -> set[int]:
+    """PIDs of running processes whose command line names a cluster directory (``marker``)."""
     found = set()
     for entry in Path("/proc").iterdir():
         try:
             command = (entry / "cmdline").read_bytes()
         except OSError:  # not a process, or it ended meanwhile
             continue
-        if (
-            b"hexkit-seaweedfs-cluster-" in command
-            and (entry / "stat").read_text().split()[2] != "Z"
-        ):
+        if marker in command and (entry / "stat").read_text().split()[2] != "Z":
             found.add(int(entry.name))
     return found
 
@@ -155,13 +153,20 @@ def test_a_cluster_whose_volume_server_fails_is_stopped_and_deleted(
     )
     fake.chmod(0o755)
     monkeypatch.setattr(cluster_module, "weed_binary", lambda: fake)
-    temp = Path(tempfile.gettempdir())
-    directories = set(temp.glob("hexkit-seaweedfs-cluster-*"))
-    processes = cluster_processes()
+    # Another test process may run a cluster meanwhile: look at this cluster's own only.
+    made: list[str] = []
+    mkdtemp = tempfile.mkdtemp
+
+    def recorded_mkdtemp(*args: Any, **kwargs: Any) -> str:
+        made.append(mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", recorded_mkdtemp)
     cluster = SeaweedCluster(seaweed_identities())
     with pytest.raises(RuntimeError, match=r"volume-\d'.*exited") as info:
         cluster.start()
     assert "no space left on device" in str(info.value)  # the failing node's log
     assert cluster.nodes == []
-    assert cluster_processes() == processes  # the master that did start is gone too
-    assert set(temp.glob("hexkit-seaweedfs-cluster-*")) == directories
+    (directory,) = [path for path in made if "hexkit-seaweedfs-cluster-" in path]
+    assert cluster_processes(directory.encode()) == set()  # the started master is gone too
+    assert not Path(directory).exists()
